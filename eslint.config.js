@@ -1,0 +1,30 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', '.tmp/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/engine/**/*.ts'],
+    rules: {
+      // Core is isomorphic: the runtime reaches it only through ports and core/internal/webstd.ts.
+      'no-restricted-globals': ['error', 'window', 'document', 'indexedDB', 'localStorage', 'navigator', 'fetch', 'process', 'Buffer', 'self'],
+    },
+  },
+  {
+    files: ['scripts/**/*.{js,mjs}', 'bin/**/*.mjs', '*.config.{js,ts}', 'test/**/*.{ts,mjs}', 'src/cli/**', 'src/server/**', 'src/platform/node/**'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['src/app/**', 'src/ui/**', 'src/platform/browser/**', 'src/worker/**', 'sw/**'],
+    languageOptions: { globals: { ...globals.browser, ...globals.serviceworker } },
+  },
+);

@@ -1,0 +1,125 @@
+/**
+ * The one gateway from src/core to the web-standard APIs that every runtime
+ * modcarry targets provides identically (browser page, dedicated worker,
+ * service worker, Node >= 20.19): WebCrypto, the Encoding API and
+ * DecompressionStream.
+ *
+ * Core is compiled with no DOM and no Node types, so nothing in core can reach
+ * a runtime global by accident; these narrow structural types are the only
+ * surface it sees. Storage, network and clock never come through here: they are
+ * ports passed in by the caller.
+ */
+
+/** The subset of SubtleCrypto that core uses. */
+export interface Subtle {
+  digest(algorithm: 'SHA-256', data: Uint8Array): Promise<ArrayBuffer>;
+  importKey(
+    format: 'raw',
+    keyData: Uint8Array,
+    algorithm: { name: 'Ed25519' },
+    extractable: boolean,
+    usages: readonly 'verify'[],
+  ): Promise<CryptoKeyHandle>;
+  verify(algorithm: { name: 'Ed25519' }, key: CryptoKeyHandle, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
+}
+
+/** An opaque WebCrypto key. */
+export interface CryptoKeyHandle {
+  readonly type: string;
+}
+
+interface TextDecoderLike {
+  decode(input: Uint8Array): string;
+}
+
+interface TextEncoderLike {
+  encode(input: string): Uint8Array;
+}
+
+/** A WHATWG ReadableStream reader, as much of it as core needs. */
+export interface StreamReader<T> {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: T }>;
+  cancel(reason?: unknown): Promise<void>;
+  releaseLock(): void;
+}
+
+/** A WHATWG ReadableStream, as much of it as core needs. */
+export interface ByteStream {
+  getReader(): StreamReader<Uint8Array>;
+  pipeThrough(transform: { writable: unknown; readable: unknown }): ByteStream;
+}
+
+interface Globals {
+  crypto?: { subtle?: Subtle };
+  TextEncoder?: new () => TextEncoderLike;
+  TextDecoder?: new (label: string, options: { fatal: boolean; ignoreBOM?: boolean }) => TextDecoderLike;
+  DecompressionStream?: new (format: 'deflate-raw') => { writable: unknown; readable: unknown };
+  ReadableStream?: { from?: unknown } & (new (source: {
+    pull?(controller: { enqueue(chunk: Uint8Array): void; close(): void }): void | Promise<void>;
+    start?(controller: { enqueue(chunk: Uint8Array): void; close(): void }): void | Promise<void>;
+    cancel?(reason?: unknown): void | Promise<void>;
+  }) => ByteStream);
+}
+
+const g = globalThis as unknown as Globals;
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) {
+    throw new Error(`modcarry: this runtime lacks ${name}; it needs a browser from 2025 or Node >= 20.19`);
+  }
+  return value;
+}
+
+/** WebCrypto's SubtleCrypto. */
+export function subtle(): Subtle {
+  return required(g.crypto?.subtle, 'crypto.subtle');
+}
+
+/** SHA-256 of data, via WebCrypto. */
+export async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await subtle().digest('SHA-256', data));
+}
+
+let encoder: TextEncoderLike | undefined;
+let strictDecoder: TextDecoderLike | undefined;
+let lossyDecoder: TextDecoderLike | undefined;
+
+/** The UTF-8 bytes of s. Lone surrogates become U+FFFD, as in Go's []byte(s). */
+export function utf8Encode(s: string): Uint8Array {
+  encoder ??= new (required(g.TextEncoder, 'TextEncoder'))();
+  return encoder.encode(s);
+}
+
+/**
+ * Decodes UTF-8. With strict (the default) invalid UTF-8 throws a TypeError;
+ * otherwise invalid sequences become U+FFFD. A leading BOM is kept as U+FEFF.
+ */
+export function utf8Decode(bytes: Uint8Array, strict = true): string {
+  if (strict) {
+    strictDecoder ??= new (required(g.TextDecoder, 'TextDecoder'))('utf-8', { fatal: true, ignoreBOM: true });
+    return strictDecoder.decode(bytes);
+  }
+  lossyDecoder ??= new (required(g.TextDecoder, 'TextDecoder'))('utf-8', { fatal: false, ignoreBOM: true });
+  return lossyDecoder.decode(bytes);
+}
+
+/** Whether bytes are valid UTF-8. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8Decode(bytes, true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A native raw-deflate decompressor stream, where the runtime has one. */
+export function nativeInflateRaw(): { writable: unknown; readable: unknown } | undefined {
+  const D = g.DecompressionStream;
+  if (D === undefined) return undefined;
+  try {
+    return new D('deflate-raw');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,2 @@
+// Unit and integration tests run in Node with an in-memory IndexedDB.
+import 'fake-indexeddb/auto';
