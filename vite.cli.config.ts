@@ -1,15 +1,27 @@
 import { defineConfig } from 'vite';
 
-// The Node CLI: one ESM bundle for Node >= 20.19, with npm dependencies left
-// as imports so they resolve from node_modules.
+// The Node side, for Node >= 20.19 without a TypeScript loader: the CLI
+// (dist/cli/modcarry.mjs, run by bin/modcarry.mjs) and the app server
+// (dist/cli/server.mjs, imported by scripts/start.mjs). npm dependencies stay
+// imports that resolve from node_modules; code the two share goes to chunks/.
 export default defineConfig({
+  publicDir: false,
   build: {
-    ssr: 'src/cli/main.ts',
+    ssr: true,
     outDir: 'dist/cli',
     emptyOutDir: true,
     target: 'node20',
     minify: false,
     sourcemap: true,
-    rollupOptions: { output: { entryFileNames: 'modcarry.mjs' } },
+    rolldownOptions: {
+      input: {
+        modcarry: 'src/cli/main.ts',
+        server: 'src/server/createServer.ts',
+      },
+      output: {
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'chunks/[name]-[hash].mjs',
+      },
+    },
   },
 });

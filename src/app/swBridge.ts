@@ -1,12 +1,26 @@
 import { Workbox } from 'workbox-window';
 
 /**
- * Registers the service worker built from sw/sw.ts. Only production builds have
- * one; the dev server serves none.
+ * Whether the app shell is available offline: 'ready' once an active service
+ * worker exists (it activates only after precaching the whole shell).
  */
-export function registerServiceWorker(): Workbox | undefined {
-  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return undefined;
+export type OfflineStatus = 'unavailable' | 'preparing' | 'ready';
+
+/**
+ * Registers the service worker built from sw/sw.ts and reports the offline
+ * status as it changes. Only production builds have a service worker; the dev
+ * server serves none, so there the status stays 'unavailable'.
+ */
+export function registerServiceWorker(onStatus: (status: OfflineStatus) => void): Workbox | undefined {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) {
+    onStatus('unavailable');
+    return undefined;
+  }
+  onStatus('preparing');
   const wb = new Workbox('/sw.js');
-  void wb.register();
+  wb.register().then(
+    () => navigator.serviceWorker.ready.then(() => onStatus('ready')),
+    () => onStatus('unavailable'),
+  );
   return wb;
 }
