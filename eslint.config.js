@@ -16,7 +16,13 @@ export default tseslint.config(
     files: ['src/core/**/*.ts', 'src/engine/**/*.ts'],
     rules: {
       // Core is isomorphic: the runtime reaches it only through ports and core/internal/webstd.ts.
-      'no-restricted-globals': ['error', 'window', 'document', 'indexedDB', 'localStorage', 'navigator', 'fetch', 'process', 'Buffer', 'self'],
+      'no-restricted-globals': [
+        'error',
+        ...['window', 'document', 'indexedDB', 'localStorage', 'navigator', 'fetch', 'process', 'Buffer', 'self', 'location', 'caches', 'XMLHttpRequest', 'setTimeout', 'setInterval'].map((name) => ({
+          name,
+          message: 'core and engine are isomorphic: reach the runtime through a port (storage, network, clock) or core/internal/webstd.ts',
+        })),
+      ],
     },
   },
   {

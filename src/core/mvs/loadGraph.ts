@@ -163,7 +163,7 @@ export async function loadGraph(opts: LoadGraphOptions): Promise<LoadedGraph> {
         data = await loader.goMod(source);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        throw new Error(msg.startsWith(fmtModule(source)) ? msg : `${fmtModule(source)}: ${msg}`);
+        throw new Error(msg.startsWith(fmtModule(source)) ? msg : `${fmtModule(source)}: ${msg}`, { cause: err });
       }
     }
     const file = target?.isDir ? `${target.path}/go.mod` : `go.mod`;
@@ -171,7 +171,7 @@ export async function loadGraph(opts: LoadGraphOptions): Promise<LoadedGraph> {
     try {
       f = parseGoModLax(file, data);
     } catch (err) {
-      throw new Error(`${fmtModule(source)}: parsing go.mod: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`${fmtModule(source)}: parsing go.mod: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const declared = f.module?.path;
     if (!target?.isDir) {
