@@ -2,7 +2,8 @@ import { defineConfig } from 'vite';
 
 // The Node side, for Node >= 20.19 without a TypeScript loader: the CLI
 // (dist/cli/modcarry.mjs, run by bin/modcarry.mjs) and the app server
-// (dist/cli/server.mjs, imported by scripts/start.mjs). npm dependencies stay
+// (dist/cli/server.mjs, imported by scripts/start.mjs) and the fixture proxy
+// (dist/cli/fixture-proxy.mjs, run by scripts/fixture-proxy.mjs). npm dependencies stay
 // imports that resolve from node_modules; code the two share goes to chunks/.
 export default defineConfig({
   publicDir: false,
@@ -17,6 +18,8 @@ export default defineConfig({
       input: {
         modcarry: 'src/cli/main.ts',
         server: 'src/server/createServer.ts',
+        // `npm run fixture-proxy`: the loopback GOPROXY with faults that tests and benchmarks use.
+        'fixture-proxy': 'test/support/fixtureProxyMain.ts',
       },
       output: {
         entryFileNames: '[name].mjs',
