@@ -1,9 +1,39 @@
 /**
  * The modcarry CLI entry: dispatches subcommands. Every command returns its
- * exit code; errors are one line on stderr, exit code 1.
+ * exit code; a failure is one line on stderr and exit code 1, a usage error 2.
  */
+import { hashCommand } from './hashCommand.ts';
+import { CliError, UsageError } from './cliError.ts';
+
+const USAGE = `usage: modcarry <command> [arguments]
+
+commands:
+  hash zip FILE    print the h1: hash of a module zip, as go.sum records it
+  hash mod FILE    print the h1: hash of a go.mod file, as go.sum's /go.mod lines record it
+`;
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const [cmd] = argv;
-  process.stderr.write(`modcarry: unknown command ${JSON.stringify(cmd ?? '')}\n`);
-  return 2;
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'hash':
+        return await hashCommand(rest, process.stdout);
+      case undefined:
+      case 'help':
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`modcarry: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    const message = err instanceof CliError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`modcarry: ${message.replaceAll('\n', ' ')}\n`);
+    return 1;
+  }
 }

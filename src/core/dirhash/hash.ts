@@ -1,0 +1,99 @@
+/**
+ * The h1: hash of golang.org/x/mod/sumdb/dirhash (Hash1, HashZip and the go.mod
+ * hash cmd/go writes as the `/go.mod` go.sum line).
+ *
+ * h1 = "h1:" + base64(SHA-256(summary)), where summary has one line per file,
+ * `hex(SHA-256(content)) + "  " + name + "\n"`, in the byte order of the UTF-8
+ * names (Go's slices.Sort on strings). That is not JavaScript's UTF-16 order
+ * for supplementary-plane characters, so names are compared as bytes.
+ * Duplicate names are kept: each appears once per listing.
+ */
+import { sha256, utf8Encode } from '../internal/webstd.ts';
+import { base64Encode } from '../sumdb/base64.ts';
+import type { ZipEntry, ZipReader } from '../zip/reader.ts';
+
+/** The file name whose content is a module's go.mod in the `/go.mod` hash. */
+const GO_MOD_NAME = 'go.mod';
+
+/** dirhash's error for a name that would break the line-oriented summary. */
+export const NEWLINE_ERROR = 'dirhash: filenames with newlines are not supported';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const TWO_SPACES = utf8Encode('  ');
+const NEWLINE = 0x0a;
+
+/** Byte-wise comparison, the order of Go's strings. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+function hex(bytes: Uint8Array): Uint8Array {
+  return utf8Encode(Array.from(bytes, (b) => HEX[b]!).join(''));
+}
+
+/**
+ * Hash1 over names given as raw bytes: sorts a copy by bytes, then opens each
+ * in that order (so, like Go, a newline in a later name is reported only after
+ * the earlier files were read).
+ */
+export async function hash1Bytes<T>(
+  files: readonly T[],
+  nameOf: (file: T) => Uint8Array,
+  open: (file: T) => Promise<Uint8Array>,
+): Promise<string> {
+  const sorted = [...files].sort((a, b) => compareBytes(nameOf(a), nameOf(b)));
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const file of sorted) {
+    const name = nameOf(file);
+    if (name.includes(NEWLINE)) throw new Error(NEWLINE_ERROR);
+    const digest = hex(await sha256(await open(file)));
+    parts.push(digest, TWO_SPACES, name, Uint8Array.of(NEWLINE));
+    total += digest.length + TWO_SPACES.length + name.length + 1;
+  }
+  const summary = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    summary.set(p, at);
+    at += p.length;
+  }
+  return 'h1:' + base64Encode(await sha256(summary));
+}
+
+/** dirhash.Hash1: the h1: hash of the named files, each read through open. */
+export async function hash1(names: readonly string[], open: (name: string) => Promise<Uint8Array>): Promise<string> {
+  const files = names.map((name) => ({ name, bytes: utf8Encode(name) }));
+  return hash1Bytes(files, (f) => f.bytes, (f) => open(f.name));
+}
+
+/** A map key for raw name bytes that distinguishes every byte sequence. */
+function bytesKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
+}
+
+/**
+ * dirhash.HashZip: Hash1 over every entry of the zip, directory entries
+ * included (as empty files), named by their raw entry names. Entries are read
+ * and hashed one at a time. A name listed twice is hashed twice with the
+ * content of its last entry, as Go's name-to-file map does.
+ */
+export async function hashZip(zip: ZipReader): Promise<string> {
+  const last = new Map<string, ZipEntry>();
+  for (const e of zip.entries) last.set(bytesKey(e.nameBytes), e);
+  return hash1Bytes(
+    zip.entries,
+    (e) => e.nameBytes,
+    (e) => zip.readEntry(last.get(bytesKey(e.nameBytes)) ?? e),
+  );
+}
+
+/** The `/go.mod` h1: hash: Hash1 over one file named "go.mod" holding mod. */
+export async function hashGoMod(mod: Uint8Array): Promise<string> {
+  return hash1([GO_MOD_NAME], () => Promise.resolve(mod));
+}

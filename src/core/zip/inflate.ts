@@ -1,0 +1,152 @@
+/**
+ * Raw DEFLATE decompression of one zip entry with a hard output limit.
+ *
+ * The native DecompressionStream('deflate-raw') is the fast path. It differs
+ * from Go's compress/flate in one way that matters: it rejects bytes after the
+ * final block, which Go ignores. So the native path is trusted only when it
+ * succeeds; on any decoding error the entry is decoded again with fflate's
+ * streaming Inflate, which behaves like Go (trailing bytes ignored, truncation
+ * reported as "unexpected EOF"), and fflate's verdict stands.
+ *
+ * Input is fed in small slices and every output chunk passes through `sink`,
+ * which throws once the limit is crossed, so a deflate bomb is stopped after at
+ * most about one slice's worth of expansion (deflate expands at most ~1032x).
+ */
+import { Inflate } from 'fflate';
+import { nativeInflateRaw } from '../internal/webstd.ts';
+import type { ByteStream } from '../internal/webstd.ts';
+import { ZipFormatError } from './errors.ts';
+
+/** Input slice per decoder step: bounds one step's output to ~16 MiB. */
+const SLICE = 16 << 10;
+
+/** Compressed input, re-readable from the start (the fallback reads it again). */
+export type ChunkProducer = () => AsyncIterable<Uint8Array>;
+
+/** Which decoder to use; 'auto' is native with the fflate fallback. */
+export type InflateBackend = 'auto' | 'native' | 'fflate';
+
+/** Thrown by a sink to stop decoding; passes through both decoders unchanged. */
+export class InflateAbort extends Error {
+  constructor(readonly reason: unknown) {
+    super('inflate aborted');
+  }
+}
+
+interface WritableLike {
+  getWriter(): {
+    write(chunk: Uint8Array): Promise<void>;
+    close(): Promise<void>;
+    abort(reason?: unknown): Promise<void>;
+  };
+}
+
+/** Wraps errors of the input itself so they are not mistaken for bad data. */
+class SourceFailure extends Error {
+  constructor(readonly reason: unknown) {
+    super('source read failed');
+  }
+}
+
+async function* guarded(input: ChunkProducer): AsyncGenerator<Uint8Array> {
+  const it = input()[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (err) {
+      throw new SourceFailure(err);
+    }
+    if (r.done === true) return;
+    yield r.value;
+  }
+}
+
+async function inflateNative(
+  ds: { writable: unknown; readable: unknown },
+  input: ChunkProducer,
+  sink: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const writer = (ds.writable as WritableLike).getWriter();
+  const reader = (ds.readable as ByteStream).getReader();
+  let pumpError: unknown;
+  const pump = (async () => {
+    try {
+      for await (const chunk of guarded(input)) {
+        for (let i = 0; i < chunk.length; i += SLICE) await writer.write(chunk.subarray(i, Math.min(chunk.length, i + SLICE)));
+      }
+      await writer.close();
+    } catch (err) {
+      pumpError = err;
+      await writer.abort(err).catch(() => undefined);
+    }
+  })();
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      sink(r.value);
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => undefined);
+    await pump;
+    throw pumpError instanceof SourceFailure ? pumpError : err;
+  }
+  await pump;
+  if (pumpError !== undefined) throw pumpError;
+}
+
+async function inflateFflate(input: ChunkProducer, sink: (chunk: Uint8Array) => void): Promise<void> {
+  const inflater = new Inflate((chunk) => {
+    if (chunk.length > 0) sink(chunk);
+  });
+  try {
+    for await (const chunk of guarded(input)) {
+      for (let i = 0; i < chunk.length; i += SLICE) {
+        inflater.push(chunk.subarray(i, Math.min(chunk.length, i + SLICE)), false);
+      }
+    }
+    inflater.push(new Uint8Array(0), true);
+  } catch (err) {
+    if (err instanceof InflateAbort || err instanceof SourceFailure) throw err;
+    // fflate error code 0 is "unexpected EOF"; the rest are corrupt streams.
+    const code = (err as { code?: unknown }).code;
+    if (code === 0) throw new ZipFormatError('unexpected-eof');
+    throw new ZipFormatError('corrupt-deflate', `flate: corrupt input (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/**
+ * Decodes the raw DEFLATE stream in `input`, handing each output chunk to
+ * `sink` (which may throw InflateAbort to stop). Throws ZipFormatError for bad
+ * or truncated data, InflateAbort's reason when the sink aborted, and the
+ * input's own error when reading the input failed.
+ */
+export async function inflateRaw(
+  input: ChunkProducer,
+  sink: (chunk: Uint8Array) => void,
+  onRestart: () => void,
+  backend: InflateBackend = 'auto',
+): Promise<void> {
+  try {
+    if (backend !== 'fflate') {
+      const ds = nativeInflateRaw();
+      if (ds !== undefined) {
+        try {
+          await inflateNative(ds, input, sink);
+          return;
+        } catch (err) {
+          if (err instanceof InflateAbort || err instanceof SourceFailure) throw err;
+          if (backend === 'native') throw new ZipFormatError('corrupt-deflate', `flate: corrupt input (${err instanceof Error ? err.message : String(err)})`);
+          onRestart();
+        }
+      } else if (backend === 'native') {
+        throw new Error('modcarry: this runtime lacks DecompressionStream(\'deflate-raw\')');
+      }
+    }
+    await inflateFflate(input, sink);
+  } catch (err) {
+    if (err instanceof InflateAbort || err instanceof SourceFailure) throw err.reason;
+    throw err;
+  }
+}

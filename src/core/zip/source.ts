@@ -1,0 +1,61 @@
+/**
+ * Random access to the bytes of a zip, wherever they live: in memory, in a
+ * disk-backed Blob (the browser's chunk store), or in a file (Node, through
+ * src/platform/node/fileSource.ts). The zip reader needs only the end of the
+ * archive, the central directory and one entry at a time, so a 500 MiB module
+ * zip never has to be in memory whole.
+ */
+
+/**
+ * A fixed-size byte range source. read returns exactly `length` bytes starting
+ * at `offset`; a range outside [0, size] is a RangeError. The returned bytes
+ * may be a view of the source's own memory: callers must not modify them.
+ */
+export interface RandomAccessSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** The structural subset of a Blob that blobSource needs. */
+export interface BlobLike {
+  readonly size: number;
+  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+
+/** Throws a RangeError unless [offset, offset+length) lies within [0, size]. */
+export function checkRange(size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    throw new RangeError(`read of ${length} bytes at offset ${offset} is outside the source (size ${size})`);
+  }
+}
+
+/** A source over bytes already in memory; reads are views, not copies. */
+export function bytesSource(data: Uint8Array): RandomAccessSource {
+  return {
+    size: data.length,
+    read(offset: number, length: number): Promise<Uint8Array> {
+      try {
+        checkRange(data.length, offset, length);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return Promise.resolve(data.subarray(offset, offset + length));
+    },
+  };
+}
+
+/** A source over a Blob (or File); each read slices and reads only that range. */
+export function blobSource(blob: BlobLike): RandomAccessSource {
+  const size = blob.size;
+  return {
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      checkRange(size, offset, length);
+      const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      if (bytes.length !== length) {
+        throw new RangeError(`blob read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
+      }
+      return bytes;
+    },
+  };
+}

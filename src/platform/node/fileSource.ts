@@ -1,0 +1,34 @@
+/**
+ * A RandomAccessSource over a file on disk (Node), so the CLI reads a module
+ * zip's end, central directory and entries without loading the whole file.
+ */
+import { open } from 'node:fs/promises';
+import { checkRange } from '../../core/zip/source.ts';
+import type { RandomAccessSource } from '../../core/zip/source.ts';
+
+/** Opens path for reading; close() releases the file handle. */
+export async function fileSource(path: string): Promise<RandomAccessSource & { close(): Promise<void> }> {
+  const handle = await open(path, 'r');
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return {
+    size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      checkRange(size, offset, length);
+      const buf = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw new RangeError(`${path}: file shrank while reading (offset ${offset + done}, size ${size})`);
+        done += bytesRead;
+      }
+      return buf;
+    },
+    close: () => handle.close(),
+  };
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileSource } from '../../../src/platform/node/fileSource.ts';
+import { hashZip } from '../../../src/core/dirhash/hash.ts';
+import { openZip } from '../../../src/core/zip/reader.ts';
+import { blobSource, bytesSource } from '../../../src/core/zip/source.ts';
+import type { RandomAccessSource } from '../../../src/core/zip/source.ts';
+import { writeZip } from '../../support/zipWriter.ts';
+
+const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+const dir = mkdtempSync(join(tmpdir(), 'modcarry-source-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function behaves(src: RandomAccessSource): Promise<void> {
+  expect(src.size).toBe(1000);
+  expect(await src.read(0, 0)).toEqual(new Uint8Array(0));
+  expect(await src.read(10, 5)).toEqual(data.subarray(10, 15));
+  expect(await src.read(990, 10)).toEqual(data.subarray(990));
+  await expect(src.read(995, 10)).rejects.toThrow(RangeError);
+  await expect(src.read(-1, 1)).rejects.toThrow(RangeError);
+}
+
+describe('RandomAccessSource implementations', () => {
+  it('bytesSource', async () => {
+    await behaves(bytesSource(data));
+  });
+
+  it('blobSource', async () => {
+    await behaves(blobSource(new Blob([data])));
+  });
+
+  it('fileSource', async () => {
+    const p = join(dir, 'data.bin');
+    writeFileSync(p, data);
+    const src = await fileSource(p);
+    try {
+      await behaves(src);
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('all three give the same zip hash', async () => {
+    const z = writeZip([{ name: 'm@v1/a', data }, { name: 'm@v1/d/', dir: true }]);
+    const p = join(dir, 'm.zip');
+    writeFileSync(p, z);
+    const file = await fileSource(p);
+    try {
+      const hashes = await Promise.all([bytesSource(z), blobSource(new Blob([z])), file].map(async (s) => hashZip(await openZip(s))));
+      expect(new Set(hashes).size).toBe(1);
+      expect(hashes[0]).toMatch(/^h1:[A-Za-z0-9+/]{43}=$/);
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('fileSource fails for a missing file', async () => {
+    await expect(fileSource(join(dir, 'nope.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
