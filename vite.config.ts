@@ -1,23 +1,11 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
-import { VitePWA } from 'vite-plugin-pwa';
+import { serviceWorkerPlugin } from './build/serviceWorkerPlugin.ts';
 
-// The app and its service worker. The SW is our own file (sw/sw.ts); the
-// plugin compiles it and injects the precache manifest of the build.
+// The app, then its service worker (sw/sw.ts -> dist/app/sw.js) with the
+// precache manifest of this build injected.
 export default defineConfig({
-  plugins: [
-    preact(),
-    VitePWA({
-      strategies: 'injectManifest',
-      srcDir: 'sw',
-      filename: 'sw.ts',
-      injectRegister: null,
-      manifest: false,
-      injectManifest: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
-      },
-    }),
-  ],
+  plugins: [preact(), serviceWorkerPlugin({ src: 'sw/sw.ts' })],
   build: {
     outDir: 'dist/app',
     emptyOutDir: true,
