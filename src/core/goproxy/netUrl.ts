@@ -6,6 +6,7 @@
  * request URLs are built here byte for byte as go builds them.
  */
 import { goQuote } from '../module/quote.ts';
+import { cleanPath } from '../internal/strings.ts';
 
 /** A parsed URL, with Go's url.URL fields. */
 export interface GoURL {
@@ -318,23 +319,6 @@ export function formatGoURL(u: GoURL, redact = false): string {
   return out;
 }
 
-/** path.Clean for slash-separated paths. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const parts: string[] = [];
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') {
-      if (parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
-      else if (!rooted) parts.push('..');
-      continue;
-    }
-    parts.push(seg);
-  }
-  const out = (rooted ? '/' : '') + parts.join('/');
-  return out === '' ? '.' : out;
-}
 
 /** path.Join: joins the non-empty elements and cleans; '' when all are empty. */
 export function joinPath(...elems: string[]): string {

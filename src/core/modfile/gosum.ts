@@ -16,6 +16,7 @@
 import { sortModuleVersions } from '../module/sort.ts';
 import type { ModuleVersion } from '../module/version.ts';
 import { isSpace } from './quote.ts';
+import { compareStrings } from '../internal/strings.ts';
 
 /** The h1: hash of a zero-byte go.mod, which go drops when reading go.sum. */
 export const EMPTY_GOMOD_SUM = 'h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=';
@@ -131,17 +132,6 @@ export function parseGoSum(file: string, text: string): GoSumParseResult {
   return fatal === undefined ? { entries, issues } : { entries, issues, fatal };
 }
 
-/** Go's sort.Strings order: UTF-8 bytes, i.e. code points. */
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const cx = x[i]?.codePointAt(0) ?? 0;
-    const cy = y[i]?.codePointAt(0) ?? 0;
-    if (cx !== cy) return cx - cy;
-  }
-  return x.length - y.length;
-}
 
 /** The go.sum text for entries: sorted as go writes it, each distinct line once. */
 export function formatGoSum(entries: readonly Pick<GoSumEntry, 'path' | 'version' | 'hash'>[]): string {
@@ -159,7 +149,7 @@ export function formatGoSum(entries: readonly Pick<GoSumEntry, 'path' | 'version
   sortModuleVersions(mods);
   let out = '';
   for (const m of mods) {
-    const hashes = [...(byKey.get(`${m.path} ${m.version}`)?.hashes ?? [])].sort(compareCodePoints);
+    const hashes = [...(byKey.get(`${m.path} ${m.version}`)?.hashes ?? [])].sort(compareStrings);
     for (const h of hashes) out += `${m.path} ${m.version} ${h}\n`;
   }
   return out;

@@ -9,22 +9,8 @@
 
 import { compare } from '../semver/semver.ts';
 import type { ModuleVersion } from './version.ts';
+import { compareStrings } from '../internal/strings.ts';
 
-/** Go's strings.Compare: UTF-8 byte order, which is code point order (not UTF-16 unit order). */
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const ai = a[Symbol.iterator]();
-  const bi = b[Symbol.iterator]();
-  for (;;) {
-    const x = ai.next();
-    const y = bi.next();
-    if (x.done === true) return y.done === true ? 0 : -1;
-    if (y.done === true) return 1;
-    const cx = x.value.codePointAt(0) as number;
-    const cy = y.value.codePointAt(0) as number;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-  }
-}
 
 function splitFile(version: string): [string, string] {
   const slash = version.indexOf('/');
@@ -33,11 +19,11 @@ function splitFile(version: string): [string, string] {
 
 /** Compares two module versions in module.Sort order. */
 export function compareModuleVersions(a: ModuleVersion, b: ModuleVersion): number {
-  if (a.path !== b.path) return compareCodePoints(a.path, b.path);
+  if (a.path !== b.path) return compareStrings(a.path, b.path);
   const [va, fa] = splitFile(a.version);
   const [vb, fb] = splitFile(b.version);
   if (va !== vb) return compare(va, vb);
-  return compareCodePoints(fa, fb);
+  return compareStrings(fa, fb);
 }
 
 /**

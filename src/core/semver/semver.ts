@@ -13,6 +13,7 @@
  * every valid version (and equal to each other), exactly as in Go, because
  * callers such as module.Sort and MVS rely on that total order.
  */
+import { compareStrings } from '../internal/strings.ts';
 
 interface Parsed {
   major: string;
@@ -207,21 +208,6 @@ export function max(v: string, w: string): string {
   return compare(cv, cw) > 0 ? cv : cw;
 }
 
-/** Go's strings.Compare: UTF-8 byte order, which is code point order (not UTF-16 unit order). */
-function compareCodePoints(a: string, b: string): -1 | 0 | 1 {
-  if (a === b) return 0;
-  const ai = a[Symbol.iterator]();
-  const bi = b[Symbol.iterator]();
-  for (;;) {
-    const x = ai.next();
-    const y = bi.next();
-    if (x.done === true) return y.done === true ? 0 : -1;
-    if (y.done === true) return 1;
-    const cx = x.value.codePointAt(0) as number;
-    const cy = y.value.codePointAt(0) as number;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-  }
-}
 
 /**
  * Sorts list in place by compare, breaking ties (e.g. 'v1.0.0' and
@@ -229,5 +215,5 @@ function compareCodePoints(a: string, b: string): -1 | 0 | 1 {
  * result does not depend on the input order.
  */
 export function sort(list: string[]): void {
-  list.sort((a, b) => compare(a, b) || compareCodePoints(a, b));
+  list.sort((a, b) => compare(a, b) || compareStrings(a, b));
 }

@@ -15,7 +15,7 @@
 import { isValidUtf8, utf8Decode, utf8Encode } from '../internal/webstd.ts';
 import { canonicalVersion, check, checkFilePath } from '../module/path.ts';
 import { goQuote } from '../module/quote.ts';
-import { cleanPath } from './cleanPath.ts';
+import { cleanPath } from '../internal/strings.ts';
 import { strToFold } from './fold.ts';
 import type { ZipEntry, ZipReader } from './reader.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ZIP_FILE, ZipCheckError, assertZipExtractable, checkZip, checkZipPrefix } from '../../../src/core/zip/checkZip.ts';
 import type { ZipRule } from '../../../src/core/zip/checkZip.ts';
-import { cleanPath } from '../../../src/core/zip/cleanPath.ts';
+import { cleanPath } from '../../../src/core/internal/strings.ts';
 import { strToFold } from '../../../src/core/zip/fold.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import type { ZipReader } from '../../../src/core/zip/reader.ts';
