@@ -1,0 +1,282 @@
+/**
+ * Export of a carry bundle: a tar (optionally gzipped) of the module cache
+ * files the go command would have written, plus the manifest and the offline
+ * README, streamed into a sink.
+ *
+ * Layout and order (deterministic: the same input always gives the same bytes):
+ * 1. `modcarry-manifest.json`, then `README-OFFLINE.txt`: first, so a reader
+ *    knows every file's size and SHA-256 before the bytes arrive and
+ *    `tar -xOf bundle modcarry-manifest.json` stops early;
+ * 2. every other file in byte order of its path, each preceded by any of its
+ *    directories not yet written. Paths are relative to GOMODCACHE
+ *    (src/core/modcache/layout.ts), plus `gopath/pkg/sumdb/<name>/latest`.
+ * Headers: mtime = the manifest's createdAt, mode 0644 files / 0755 dirs,
+ * uid/gid 0, no user or group names; names over 100 bytes use the USTAR
+ * prefix or a PAX `path` record (modern-tar). Gzip (fflate) writes the same
+ * mtime and no file name; level 1 by default, 'none' gives a plain tar.
+ *
+ * The exporter regenerates what go itself derives: every `@v/list` (from the
+ * .mod files), `sumdb/<name>/supported` (empty) and the `latest` tree head
+ * (from the manifest's sumdb note) unless given. Only verified modules are
+ * exported unless allowFailures is set, which the manifest then records.
+ *
+ * Memory stays bounded: bodies are streamed chunk by chunk (Blob.stream() or
+ * the given stream factory) with backpressure from the sink; SHA-256 is
+ * computed incrementally. Files whose SHA-256 the caller does not supply are
+ * read twice: once to hash them for the manifest, once into the tar; the
+ * second read is hashed again and a difference aborts the export.
+ */
+import { createTarPacker } from 'modern-tar';
+import { Gzip } from 'fflate';
+import { utf8Encode } from '../../core/internal/webstd.ts';
+import { bundleLatestFile, parseCachePath, sumdbSupportedFile } from '../../core/modcache/layout.ts';
+import { versionListFromFileNames } from '../../core/modcache/versionList.ts';
+import {
+  MANIFEST_FILE,
+  README_FILE,
+  buildManifest,
+  comparePaths,
+  isBundlePath,
+  manifestBytes,
+  manifestDigest,
+  planDelta,
+} from '../../core/bundle/manifest.ts';
+import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, ManifestSettings, ManifestSumdb } from '../../core/bundle/manifest.ts';
+import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
+import { Sha256, sha256Hex } from '../../core/bundle/sha256.ts';
+
+/** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
+export type BundleBody = Blob | (() => ReadableStream<Uint8Array>);
+
+export interface BundleSourceFile {
+  /** Bundle-relative path (layout.ts). */
+  path: string;
+  size: number;
+  body: BundleBody;
+  /** Lower-case hex SHA-256, when the store already knows it. */
+  sha256?: string;
+}
+
+export interface ExportInput {
+  files: readonly BundleSourceFile[];
+  modules: readonly ManifestModule[];
+  inputs?: readonly ManifestInput[];
+  settings: Omit<ManifestSettings, 'compression'>;
+  sumdb?: ManifestSumdb;
+  createdAt: Date;
+  generator?: string;
+  /** For a delta bundle: the manifests of what the offline side holds. */
+  offlineManifests?: readonly BundleManifest[];
+}
+
+export interface ExportOptions {
+  /** 'none' for a plain tar, else the gzip level 0-9; default 1. */
+  compression?: 'none' | number;
+  /** Export modules that failed verification too, marking the manifest. */
+  allowFailures?: boolean;
+  /** The file name the README's commands use. */
+  bundleName?: string;
+}
+
+export interface ExportResult {
+  manifest: BundleManifest;
+  /** Bytes written to the sink. */
+  bytes: number;
+}
+
+/** Refusal to export unverified modules without allowFailures. */
+export class ExportRefusedError extends Error {
+  override name = 'ExportRefusedError';
+  constructor(readonly modules: readonly string[]) {
+    super(`refusing to export unverified modules (choose to export with failures to override): ${modules.join('; ')}`);
+  }
+}
+
+const DEFAULT_GENERATOR = 'modcarry';
+const FILE_MODE = 0o644;
+const DIR_MODE = 0o755;
+
+function bodyStream(body: BundleBody): ReadableStream<Uint8Array> {
+  return typeof body === 'function' ? body() : (body.stream() as ReadableStream<Uint8Array>);
+}
+
+/** Streams a body through a hasher; returns its SHA-256 and length. */
+async function hashBody(body: BundleBody): Promise<{ sha256: string; size: number }> {
+  const h = new Sha256();
+  let size = 0;
+  const reader = bodyStream(body).getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    h.update(r.value);
+    size += r.value.length;
+  }
+  return { sha256: h.hexDigest(), size };
+}
+
+interface PlannedFile {
+  path: string;
+  size: number;
+  sha256: string;
+  body: BundleBody | Uint8Array;
+}
+
+function gzipStream(level: number, mtime: Date): TransformStream<Uint8Array, Uint8Array> {
+  let gz: Gzip;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      gz = new Gzip({ level: level as 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mtime }, (chunk) => controller.enqueue(chunk));
+    },
+    transform(chunk) {
+      gz.push(chunk);
+    },
+    flush() {
+      gz.push(new Uint8Array(0), true);
+    },
+  });
+}
+
+/**
+ * Writes the bundle for input into sink (which is closed at the end, or
+ * aborted on failure). Resolves with the manifest written.
+ */
+export async function exportBundle(input: ExportInput, sink: WritableStream<Uint8Array>, options: ExportOptions = {}): Promise<ExportResult> {
+  const compression = options.compression ?? 1;
+  if (compression !== 'none' && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) {
+    throw new RangeError(`compression: want 'none' or a gzip level 0-9, got ${String(compression)}`);
+  }
+  const unverified = input.modules.filter((m) => !m.verified);
+  if (unverified.length > 0 && options.allowFailures !== true) {
+    throw new ExportRefusedError(unverified.map((m) => `${m.path}@${m.version}: ${(m.problems ?? ['not verified']).join(', ')}`));
+  }
+
+  // The files go derives itself are regenerated, never copied.
+  const given = new Map<string, BundleSourceFile>();
+  for (const f of input.files) {
+    if (!isBundlePath(f.path) || f.path === MANIFEST_FILE || f.path === README_FILE) throw new Error(`bad bundle file path ${JSON.stringify(f.path)}`);
+    if (given.has(f.path)) throw new Error(`bundle file ${JSON.stringify(f.path)} given twice`);
+    if (parseCachePath(f.path)?.kind === 'list') continue;
+    given.set(f.path, f);
+  }
+  const planned = new Map<string, PlannedFile>();
+  const addBytes = (path: string, data: Uint8Array): void => {
+    planned.set(path, { path, size: data.length, sha256: sha256Hex(data), body: data });
+  };
+  if (input.sumdb !== undefined) {
+    if (!given.has(sumdbSupportedFile(input.sumdb.name))) addBytes(sumdbSupportedFile(input.sumdb.name), new Uint8Array(0));
+    if (!given.has(bundleLatestFile(input.sumdb.name))) addBytes(bundleLatestFile(input.sumdb.name), utf8Encode(input.sumdb.note));
+  }
+  for (const f of given.values()) {
+    let sha = f.sha256;
+    if (sha === undefined) {
+      const h = await hashBody(f.body);
+      if (h.size !== f.size) throw new Error(`${f.path}: body has ${h.size} bytes, want ${f.size}`);
+      sha = h.sha256;
+    }
+    planned.set(f.path, { path: f.path, size: f.size, sha256: sha, body: f.body });
+  }
+
+  let modules = [...input.modules];
+  let delta: BundleManifest['delta'];
+  const offline = input.offlineManifests ?? [];
+  if (offline.length > 0) {
+    const plan = planDelta([...planned.values()], offline);
+    for (const p of [...planned.keys()]) if (!plan.ship.has(p)) planned.delete(p);
+    for (const [p, text] of plan.lists) addBytes(p, utf8Encode(text));
+    modules = modules.filter((m) => !plan.present.has(`${m.path}@${m.version}`));
+    delta = { baseManifests: offline.map(manifestDigest) };
+  } else {
+    const dirs = new Map<string, string[]>();
+    for (const p of planned.keys()) {
+      if (parseCachePath(p)?.kind !== 'mod') continue;
+      const dir = p.slice(0, p.lastIndexOf('/'));
+      dirs.set(dir, [...(dirs.get(dir) ?? []), p.slice(dir.length + 1)]);
+    }
+    for (const [dir, names] of dirs) addBytes(`${dir}/list`, utf8Encode(versionListFromFileNames(names)));
+  }
+
+  const exportedWithFailures = modules.some((m) => !m.verified);
+  const readme = utf8Encode(
+    offlineReadme({
+      moduleCount: modules.length,
+      zipCount: modules.filter((m) => m.zip !== undefined).length,
+      ...(input.sumdb !== undefined ? { sumdb: { name: input.sumdb.name, key: input.sumdb.key, treeSize: input.sumdb.treeSize } } : {}),
+      privatePatterns: input.settings.gonosumdb !== '' ? input.settings.gonosumdb : input.settings.goprivate,
+      createdAt: new Date(Math.floor(input.createdAt.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      exportedWithFailures,
+      delta: delta !== undefined,
+      bundleName: options.bundleName ?? (compression === 'none' ? 'modcarry-bundle.tar' : 'modcarry-bundle.tar.gz'),
+    }),
+  );
+  addBytes(README_FILE, readme);
+
+  const files: ManifestFile[] = [...planned.values()].map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 }));
+  const manifest = buildManifest({
+    generator: input.generator ?? DEFAULT_GENERATOR,
+    createdAt: input.createdAt,
+    inputs: [...(input.inputs ?? [])],
+    settings: { ...input.settings, compression },
+    ...(input.sumdb !== undefined ? { sumdb: input.sumdb } : {}),
+    exportedWithFailures,
+    ...(delta !== undefined ? { delta } : {}),
+    modules,
+    files,
+  });
+  const mtime = new Date(Date.parse(manifest.createdAt));
+
+  const order = [...planned.values()].filter((f) => f.path !== README_FILE).sort((a, b) => comparePaths(a.path, b.path));
+  const { readable, controller } = createTarPacker();
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      bytes += chunk.length;
+      c.enqueue(chunk);
+    },
+  });
+  const out = compression === 'none' ? readable : readable.pipeThrough(gzipStream(compression, mtime));
+  const piping = out.pipeThrough(counter).pipeTo(sink);
+  piping.catch(() => {}); // observed below; avoid an unhandled rejection while entries are written
+
+  const writeBytes = async (path: string, data: Uint8Array): Promise<void> => {
+    const w = controller.add({ name: path, size: data.length, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 }).getWriter();
+    if (data.length > 0) await w.write(data);
+    await w.close();
+  };
+  try {
+    await writeBytes(MANIFEST_FILE, manifestBytes(manifest));
+    await writeBytes(README_FILE, readme);
+    const written = new Set<string>();
+    for (const f of order) {
+      const parts = f.path.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/') + '/';
+        if (written.has(dir)) continue;
+        written.add(dir);
+        await controller.add({ name: dir, size: 0, type: 'directory', mode: DIR_MODE, mtime, uid: 0, gid: 0 }).close();
+      }
+      if (f.body instanceof Uint8Array) {
+        await writeBytes(f.path, f.body);
+        continue;
+      }
+      const h = new Sha256();
+      const hashing = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          h.update(chunk);
+          c.enqueue(chunk);
+        },
+      });
+      await bodyStream(f.body)
+        .pipeThrough(hashing)
+        .pipeTo(controller.add({ name: f.path, size: f.size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 }));
+      const got = h.hexDigest();
+      if (got !== f.sha256) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
+    }
+    controller.finalize();
+  } catch (err) {
+    controller.error(err);
+    await piping.catch(() => {});
+    throw err;
+  }
+  await piping;
+  return { manifest, bytes };
+}
