@@ -67,4 +67,17 @@ export interface Plan {
   readonly notCarried: readonly { readonly path: string; readonly version: string; readonly dir: string }[];
   /** Retracted versions in use, deprecations, untidy go.mod and other notes. */
   readonly warnings: readonly string[];
+  /** How each module@query item resolved, in the order given. */
+  readonly queries?: readonly PlannedQuery[];
+  /** The Go toolchain the go.mod's go/toolchain lines call for (e.g. "go1.22.0"), when toolchains were asked for. */
+  readonly toolchainVersion?: string;
+}
+
+/** One module@query item and the version it resolved to. */
+export interface PlannedQuery {
+  /** The item as given, e.g. "example.com/m@v1.2". */
+  readonly arg: string;
+  readonly path: string;
+  readonly query: string;
+  readonly version: string;
 }
