@@ -2,7 +2,10 @@
  * The modcarry CLI entry: dispatches subcommands. Every command returns its
  * exit code; a failure is one line on stderr and exit code 1, a usage error 2.
  */
+import { downloadCommand } from './downloadCommand.ts';
 import { hashCommand } from './hashCommand.ts';
+import { planCommand } from './planCommand.ts';
+import { verifyCommand } from './verifyCommand.ts';
 import { CliError, UsageError } from './cliError.ts';
 
 const USAGE = `usage: modcarry <command> [arguments]
@@ -10,6 +13,15 @@ const USAGE = `usage: modcarry <command> [arguments]
 commands:
   hash zip FILE    print the h1: hash of a module zip, as go.sum records it
   hash mod FILE    print the h1: hash of a go.mod file, as go.sum's /go.mod lines record it
+  plan [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--toolchain GOOS/GOARCH] [--json] [module@query ...]
+                   list every module version and file the go command will need offline, and the
+                   go.sum differences; GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY come
+                   from the environment, flags override them
+  download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE] [module@query ...]
+                   download and verify everything the plan needs, resuming where a previous run
+                   stopped; with --out, write the carry bundle once all is verified
+  verify FILE      re-check a carry bundle (.tar or .tar.gz) offline: every hash, the manifest,
+                   and the checksum-database proofs it carries
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -18,6 +30,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (cmd) {
       case 'hash':
         return await hashCommand(rest, process.stdout);
+      case 'plan':
+        return await planCommand(rest, process.stdout);
+      case 'download':
+        return await downloadCommand(rest, process.stderr);
+      case 'verify':
+        return await verifyCommand(rest, process.stdout);
       case undefined:
       case 'help':
       case '-h':

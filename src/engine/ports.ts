@@ -161,7 +161,11 @@ export interface EngineStore {
   getDownload(path: string): Promise<DownloadRecord | undefined>;
   /** Creates or replaces a download's progress record and drops all its chunks (a restart). */
   resetDownload(record: DownloadRecord): Promise<void>;
-  /** Commits one chunk and the progress that counts it, atomically. */
+  /**
+   * Commits one chunk and the progress that counts it, atomically. Committing
+   * an index that is already stored replaces that chunk (same offset and
+   * length, new bytes and SHA-256): the re-fetch of one bad range.
+   */
   commitChunk(chunk: ChunkRecord, data: Uint8Array, progress: DownloadRecord): Promise<void>;
   listChunks(path: string): Promise<ChunkRecord[]>;
   getChunk(path: string, index: number): Promise<Blob | undefined>;

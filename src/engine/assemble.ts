@@ -1,0 +1,61 @@
+/**
+ * The stored chunks of a download seen as one file: a Blob made of the chunk
+ * Blobs (disk-backed where the store is), so the zip reader works over the
+ * whole zip without ever holding it in memory. Also the chunk re-check (each
+ * chunk's bytes against its recorded SHA-256) and the map from byte ranges
+ * back to chunks, for re-fetching only what is bad.
+ */
+import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
+import { sha256Hex } from './rangeDownload.ts';
+
+/** The store lost or never had a chunk the progress record counts. */
+export class MissingChunkError extends Error {
+  override name = 'MissingChunkError';
+}
+
+export interface AssembledFile {
+  readonly record: DownloadRecord;
+  readonly chunks: readonly ChunkRecord[];
+  readonly blob: Blob;
+}
+
+/** The committed chunks of a complete download, in order and contiguous, as one Blob. */
+export async function assembleChunks(store: EngineStore, path: string): Promise<AssembledFile> {
+  const record = await store.getDownload(path);
+  if (record === undefined || !record.complete) throw new MissingChunkError(`${path}: the download is not complete`);
+  const chunks = (await store.listChunks(path)).filter((c) => c.index < record.chunks).sort((a, b) => a.index - b.index);
+  const parts: Blob[] = [];
+  let offset = 0;
+  for (let i = 0; i < record.chunks; i++) {
+    const c = chunks[i];
+    if (c === undefined || c.index !== i || c.offset !== offset) throw new MissingChunkError(`${path}: chunk ${i} is missing`);
+    const blob = await store.getChunk(path, i);
+    if (blob === undefined || blob.size !== c.length) throw new MissingChunkError(`${path}: chunk ${i} is missing or has the wrong size`);
+    parts.push(blob);
+    offset += c.length;
+  }
+  if (offset !== record.bytes || (record.totalSize !== undefined && offset !== record.totalSize)) {
+    throw new MissingChunkError(`${path}: the chunks hold ${offset} bytes, the download ${record.bytes}`);
+  }
+  return { record, chunks, blob: new Blob(parts) };
+}
+
+/** Indices of chunks whose stored bytes no longer hash to their record (or are gone). One chunk in memory at a time. */
+export async function findBadChunks(store: EngineStore, path: string, chunks: readonly ChunkRecord[]): Promise<number[]> {
+  const bad: number[] = [];
+  for (const c of chunks) {
+    const blob = await store.getChunk(path, c.index);
+    if (blob === undefined || blob.size !== c.length) {
+      bad.push(c.index);
+      continue;
+    }
+    const got = await sha256Hex(new Uint8Array(await blob.arrayBuffer()));
+    if (got !== c.sha256) bad.push(c.index);
+  }
+  return bad;
+}
+
+/** The chunks overlapping the byte range [start, end). */
+export function chunksForRange(chunks: readonly ChunkRecord[], start: number, end: number): number[] {
+  return chunks.filter((c) => c.offset < end && c.offset + c.length > start).map((c) => c.index);
+}

@@ -1,0 +1,614 @@
+/**
+ * Runs one job: every planned module version through fetch and verify, with
+ * the concurrency limits of the settings (zips, metadata requests), retries
+ * on the Clock (backoff with full jitter, Retry-After), pause/cancel through
+ * one AbortSignal, and the network gate.
+ *
+ * The network gate: a network-level failure is first checked with a cheap
+ * real request (the Connectivity hint alone is not trusted). If that fails
+ * too, the network is gone: every module waits, no retry is counted, and the
+ * gate re-probes on each wake-up (online event, page visible, app start) and
+ * on a timer until the network answers.
+ */
+import { cacheInfoText } from '../core/goproxy/info.ts';
+import { DirectUnsupportedError, GoproxyClient, MAX_ZIP_FILE } from '../core/goproxy/client.ts';
+import type { Http, HttpGetInit, HttpResponseLike } from '../core/goproxy/http.ts';
+import { discardBody } from '../core/goproxy/http.ts';
+import { parseProxyList } from '../core/goproxy/proxyList.ts';
+import type { ProxySpec } from '../core/goproxy/proxyList.ts';
+import { noproxyError, proxyOffError, tryProxies, UseProxyError } from '../core/goproxy/tryProxies.ts';
+import { versionFileURL } from '../core/goproxy/urls.ts';
+import { hashGoMod } from '../core/dirhash/hash.ts';
+import { matchPrefixPatterns } from '../core/module/match.ts';
+import { versionError } from '../core/module/errors.ts';
+import { infoFile, modFile, zipFile, ziphashFile } from '../core/modcache/layout.ts';
+import type { PlannedModule } from '../core/plan/types.ts';
+import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
+import { blobSource } from '../core/zip/source.ts';
+import { openZip, ZipFormatError } from '../core/zip/reader.ts';
+import { assembleChunks, chunksForRange, findBadChunks } from './assemble.ts';
+import { parseRetryAfter, retryDelay } from './backoff.ts';
+import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
+import { classifyError } from './classify.ts';
+import type { JobRecord } from './job.ts';
+import { moduleKey } from './job.ts';
+import type { FailureKind, ModuleStateRecord } from './moduleState.ts';
+import { isFinal, plannedState, transition } from './moduleState.ts';
+import type { DownloadRecord, EnginePorts, ModuleState } from './ports.ts';
+import { StorageFullError } from './ports.ts';
+import type { RangeContext } from './rangeDownload.ts';
+import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
+import type { JobSumdb } from './sumdbChecker.ts';
+import { checkExtractable, checkHashes, hashZipLocating } from './verifyModule.ts';
+
+/** Where unverified metadata waits for its module's verification (never a module-cache path). */
+export const STAGING_DIR = 'staging';
+
+/** Engine events for the UI (the same facts are in the store). */
+export type EngineEvent =
+  | { type: 'log'; jobId: string; module: string; event: string; detail?: string; error?: string }
+  | { type: 'state'; jobId: string; module: string; state: ModuleState; failure?: string }
+  | { type: 'progress'; jobId: string; module: string; bytes: number; totalBytes?: number }
+  | { type: 'job'; jobId: string; status: string; reason?: string };
+
+export type StopRequest = { kind: 'pause'; reason: string } | { kind: 'cancel' };
+
+/** How a run ended. */
+export type RunOutcome = 'done' | 'paused' | 'cancelled';
+
+/** A counting semaphore. */
+export class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async use<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const wake = (): void => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          const i = this.#waiters.indexOf(wake);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(signal.reason);
+        };
+        if (signal.aborted) return reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#waiters.push(wake);
+      });
+    }
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiters.shift();
+      if (next !== undefined) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** Waits out network outages without burning retries. */
+export class NetworkGate {
+  #offline: Promise<void> | undefined;
+  readonly #wakers = new Set<() => void>();
+
+  constructor(
+    private readonly ports: Pick<EnginePorts, 'http' | 'clock' | 'connectivity'>,
+    private readonly probeURL: string | undefined,
+    private readonly probeIntervalMs: number,
+    private readonly log: (event: LogEvent, fields?: LogFields) => Promise<void>,
+  ) {}
+
+  /** A wake-up (online event, visibility, app start): offline waiters probe now. */
+  wake(): void {
+    for (const w of [...this.#wakers]) w();
+  }
+
+  /** Resolves at once unless the gate is closed; then when the network answers again. */
+  async whenOnline(signal: AbortSignal): Promise<void> {
+    const p = this.#offline;
+    if (p !== undefined) await abortable(p, signal);
+  }
+
+  /** One cheap real request: any HTTP answer means the network is there. */
+  async probe(signal: AbortSignal): Promise<boolean> {
+    if (this.probeURL === undefined) return true;
+    try {
+      const res = await this.ports.http.get(this.probeURL, { signal });
+      await discardBody(res.body);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Called after a network-level failure. Returns true when the network was
+   * found gone (and has come back now: the failure should not count), false
+   * when the network answers (the failure was the server's: count it).
+   */
+  async afterNetworkError(signal: AbortSignal): Promise<boolean> {
+    if (this.#offline !== undefined) {
+      await abortable(this.#offline, signal);
+      return true;
+    }
+    if (this.ports.connectivity.isOnline() && (await this.probe(signal))) return false;
+    if (this.#offline === undefined) {
+      const p = this.#waitForNetwork(signal);
+      this.#offline = p;
+      void p.finally(() => {
+        if (this.#offline === p) this.#offline = undefined;
+      }).catch(() => undefined);
+    }
+    await abortable(this.#offline, signal);
+    return true;
+  }
+
+  async #waitForNetwork(signal: AbortSignal): Promise<void> {
+    await this.log('offline', { detail: 'network unreachable; waiting without counting retries' });
+    for (;;) {
+      const timer = new AbortController();
+      const onAbort = (): void => timer.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      let wakeUp: (() => void) | undefined;
+      const woken = new Promise<string>((resolve) => {
+        wakeUp = () => resolve('wake');
+        this.#wakers.add(wakeUp);
+      });
+      try {
+        await Promise.race([this.ports.clock.sleep(this.probeIntervalMs, timer.signal).then(() => 'timer'), woken]);
+      } finally {
+        timer.abort();
+        signal.removeEventListener('abort', onAbort);
+        if (wakeUp !== undefined) this.#wakers.delete(wakeUp);
+      }
+      if (signal.aborted) throw signal.reason;
+      if (this.ports.connectivity.isOnline() && (await this.probe(signal))) {
+        await this.log('online', { detail: 'the network answers again' });
+        return;
+      }
+    }
+  }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** An Http wrapper that remembers the Retry-After of 429/503 answers (GoproxyClient drops headers). */
+function retryAfterRecorder(http: Http, now: () => number): { http: Http; retryAfterMs: () => number | undefined } {
+  let last: number | undefined;
+  return {
+    http: {
+      async get(url: string, init?: HttpGetInit): Promise<HttpResponseLike> {
+        const res = await http.get(url, init);
+        if (res.status === 429 || res.status === 503) last = parseRetryAfter(res.headers.get('retry-after'), now());
+        return res;
+      },
+    },
+    retryAfterMs: () => last,
+  };
+}
+
+/** The first http(s) GOPROXY entry's root, for probes; undefined when there is none to probe. */
+export function probeURLFor(goproxy: string, gonoproxy: string): string | undefined {
+  try {
+    const p = parseProxyList(goproxy, gonoproxy).find((x) => /^https?:\/\//i.test(x.url));
+    return p === undefined ? undefined : p.url.replace(/\/*$/, '/');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RunnerDeps {
+  readonly ports: EnginePorts;
+  readonly job: JobRecord;
+  readonly log: ChangeLog;
+  readonly sumdb: JobSumdb;
+  readonly emit: (e: EngineEvent) => void;
+}
+
+/** One run of one job (created per start; the store carries everything across runs). */
+export class JobRunner {
+  readonly #ac = new AbortController();
+  #stop: StopRequest | undefined;
+  readonly #deps: RunnerDeps;
+  readonly #zips: Semaphore;
+  readonly #meta: Semaphore;
+  readonly gate: NetworkGate;
+  readonly #states = new Map<string, ModuleStateRecord>();
+  readonly #madeProgress = new Set<string>();
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps;
+    const s = deps.job.settings;
+    this.#zips = new Semaphore(s.maxConcurrentZips);
+    this.#meta = new Semaphore(s.maxConcurrentMetadata);
+    const env = deps.job.inputs.env;
+    this.gate = new NetworkGate(deps.ports, probeURLFor(env.GOPROXY, env.GONOPROXY), s.probeIntervalMs, (e, f) => deps.log.record('', e, f));
+  }
+
+  get signal(): AbortSignal {
+    return this.#ac.signal;
+  }
+
+  get stopRequest(): StopRequest | undefined {
+    return this.#stop;
+  }
+
+  /** Stops the run: in-flight requests abort; nothing committed is lost. */
+  stop(req: StopRequest): void {
+    if (this.#stop === undefined || req.kind === 'cancel') this.#stop = req;
+    this.#ac.abort(new StopSignal(req));
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { ports, job, log } = this.#deps;
+    const now = ports.clock.now();
+    for (const raw of await ports.store.listModuleStates(job.id)) {
+      const rec = raw as ModuleStateRecord;
+      this.#states.set(rec.module, rec);
+    }
+    for (const m of job.plan.modules) {
+      const key = moduleKey(m);
+      if (!this.#states.has(key)) {
+        const rec = plannedState(job.id, key, now);
+        await ports.store.putModuleState(rec);
+        this.#states.set(key, rec);
+      }
+    }
+    try {
+      const granted = await ports.quota.persist();
+      await log.record('', 'persist', { detail: granted ? 'persistent storage granted' : 'persistent storage not granted: the browser may evict data under pressure' });
+      await this.ensureSpace(job.settings.chunkSize * job.settings.maxConcurrentZips);
+    } catch (err) {
+      if (err instanceof StorageFullError) {
+        this.stop({ kind: 'pause', reason: err.message });
+        await log.record('', 'quota', { error: err.message, bytes: err.needed });
+      } else throw err;
+    }
+    if (!this.signal.aborted) await Promise.all(job.plan.modules.map((m) => this.#module(m)));
+    const stop = this.#stop;
+    if (stop?.kind === 'cancel') return 'cancelled';
+    if (stop?.kind === 'pause') return 'paused';
+    return 'done';
+  }
+
+  /** Throws StorageFullError when needed more bytes do not fit the quota. */
+  async ensureSpace(needed: number): Promise<void> {
+    const est = await this.#deps.ports.quota.estimate();
+    if (est === undefined) return;
+    const available = Math.max(0, est.quota - est.usage);
+    if (available < needed) throw new StorageFullError(needed, available);
+  }
+
+  async #setState(key: string, to: ModuleState, patch: Parameters<typeof transition>[3] = {}): Promise<ModuleStateRecord> {
+    const { ports, log, emit, job } = this.#deps;
+    const cur = this.#states.get(key)!;
+    const next = transition(cur, to, ports.clock.now(), patch);
+    await ports.store.putModuleState(next);
+    this.#states.set(key, next);
+    if (cur.state !== to || to === 'failed') {
+      await log.record(key, 'state', { detail: `${cur.state} -> ${to}`, ...(next.failure ? { error: next.failure.message } : {}) });
+      emit({ type: 'state', jobId: job.id, module: key, state: to, ...(next.failure ? { failure: next.failure.message } : {}) });
+    }
+    return next;
+  }
+
+  async #fail(key: string, kind: FailureKind, err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    await this.#setState(key, 'failed', { failure: { kind, message } });
+  }
+
+  async #module(m: PlannedModule): Promise<void> {
+    const key = moduleKey(m);
+    const { ports, job, log } = this.#deps;
+    const retry = job.settings.retry;
+    for (;;) {
+      const cur = this.#states.get(key)!;
+      if (isFinal(cur.state)) return;
+      try {
+        if (this.signal.aborted) throw this.signal.reason;
+        await this.gate.whenOnline(this.signal);
+        if (cur.state === 'paused') await this.#setState(key, 'planned');
+        await this.#setState(key, 'fetching');
+        await this.#fetchAndVerify(m, key);
+        return;
+      } catch (err) {
+        if (this.signal.aborted) {
+          const st = this.#states.get(key)!;
+          if (!isFinal(st.state) && st.state !== 'paused') await this.#setState(key, 'paused').catch(() => undefined);
+          return;
+        }
+        const cls = classifyError(err);
+        const message = err instanceof Error ? err.message : String(err);
+        switch (cls.kind) {
+          case 'storage-full':
+            await log.record(key, 'quota', { error: message, bytes: cls.error.needed });
+            this.stop({ kind: 'pause', reason: message });
+            continue;
+          case 'network':
+          case 'retry': {
+            // A network failure counts only when the network answers (the server failed, not the link).
+            if (cls.kind === 'network' && (await this.gate.afterNetworkError(this.signal).catch(() => true))) continue;
+            const st = this.#states.get(key)!;
+            const attempts = (this.#madeProgress.delete(key) ? 0 : st.attempts) + 1;
+            if (attempts >= retry.maxAttempts) {
+              await this.#fail(key, 'exhausted', new Error(`gave up after ${attempts} attempts: ${message}`));
+              return;
+            }
+            const delay = retryDelay(attempts - 1, retry, ports.random, cls.kind === 'retry' ? cls.retryAfterMs : undefined);
+            await this.#setState(key, 'fetching', { attempts, nextAttemptAt: ports.clock.now() + delay });
+            await log.record(key, 'retry', { error: message, detail: `attempt ${attempts} failed; next in ${delay} ms` });
+            try {
+              await ports.clock.sleep(delay, this.signal);
+            } catch {
+              // stopped while waiting: handled at the top of the loop
+            }
+            continue;
+          }
+          case 'not-found':
+            await this.#fail(key, 'not-found', err);
+            return;
+          case 'refused':
+            await this.#fail(key, 'refused', err);
+            return;
+          case 'security':
+            await this.#fail(key, 'security', err);
+            return;
+          case 'zip-rules':
+            await this.#fail(key, 'zip-rules', err);
+            return;
+          case 'error':
+            await this.#fail(key, 'error', err);
+            return;
+        }
+      }
+    }
+  }
+
+  /** Notes progress: the next failure counts as the first attempt again, as the retry design asks. */
+  #progressed(key: string): void {
+    this.#madeProgress.add(key);
+  }
+
+  async #readFile(path: string): Promise<Uint8Array | undefined> {
+    const blob = await this.#deps.ports.store.getFile(path);
+    return blob === undefined ? undefined : new Uint8Array(await blob.arrayBuffer());
+  }
+
+  async #putFile(path: string, data: Uint8Array | Blob, verified: boolean, sha?: string): Promise<void> {
+    const { store, clock } = this.#deps.ports;
+    const sha256 = sha ?? (await sha256Hex(data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer())));
+    await store.putFile({ formatVersion: 1, path, size: data instanceof Uint8Array ? data.length : data.size, sha256, verified, storedAt: clock.now() }, data);
+  }
+
+  /** A metadata file: verified in the cache, else staged, else fetched (and staged). */
+  async #metadata(key: string, cachePath: string, fetch: () => Promise<Uint8Array>): Promise<{ data: Uint8Array; verified: boolean }> {
+    const { store } = this.#deps.ports;
+    const rec = await store.getFileRecord(cachePath);
+    if (rec?.verified) {
+      const data = await this.#readFile(cachePath);
+      if (data !== undefined) return { data, verified: true };
+    }
+    const staged = STAGING_DIR + '/' + cachePath;
+    const have = await this.#readFile(staged);
+    if (have !== undefined) return { data: have, verified: false };
+    const data = await this.#meta.use(this.signal, fetch);
+    await this.#putFile(staged, data, false);
+    await this.#deps.log.record(key, 'file-stored', { bytes: data.length, detail: staged });
+    this.#progressed(key);
+    return { data, verified: false };
+  }
+
+  #client(): { client: GoproxyClient; retryAfterMs: () => number | undefined } {
+    const env = this.#deps.job.inputs.env;
+    const rec = retryAfterRecorder(this.#deps.ports.http, () => this.#deps.ports.clock.now());
+    return { client: new GoproxyClient({ http: rec.http, goproxy: env.GOPROXY, gonoproxy: env.GONOPROXY, signal: this.signal }), retryAfterMs: rec.retryAfterMs };
+  }
+
+  async #withRetryAfter<T>(f: (c: GoproxyClient) => Promise<T>): Promise<T> {
+    const { client, retryAfterMs } = this.#client();
+    try {
+      return await f(client);
+    } catch (err) {
+      const ra = retryAfterMs();
+      if (ra !== undefined && err instanceof Error) (err as { retryAfterMs?: number }).retryAfterMs = ra;
+      throw err;
+    }
+  }
+
+  #rangeContext(key: string): RangeContext {
+    const { ports, job, log, emit } = this.#deps;
+    return {
+      http: ports.http,
+      store: ports.store,
+      clock: ports.clock,
+      signal: this.signal,
+      stallTimeoutMs: job.settings.stallTimeoutMs,
+      maxSize: MAX_ZIP_FILE,
+      log: (event, fields) => log.record(key, event, fields),
+      onProgress: (rec: DownloadRecord) => {
+        emit({ type: 'progress', jobId: job.id, module: key, bytes: rec.bytes, ...(rec.totalSize !== undefined ? { totalBytes: rec.totalSize } : {}) });
+        this.#progressed(key);
+      },
+      ensureSpace: (needed) => this.ensureSpace(needed),
+    };
+  }
+
+  /** Downloads the zip, walking the GOPROXY list like go (404/410 move on), resuming a stored download first. */
+  async #downloadZip(m: PlannedModule, key: string, zipPath: string): Promise<void> {
+    const env = this.#deps.job.inputs.env;
+    const ctx = this.#rangeContext(key);
+    const chunkSize = this.#deps.job.settings.chunkSize;
+    const path = m.fetchPath;
+    const version = m.fetchVersion;
+    const proxies: ProxySpec[] = parseProxyList(env.GOPROXY, env.GONOPROXY);
+    const existing = await this.#deps.ports.store.getDownload(zipPath);
+    if (existing !== undefined && proxies.some((p) => p.url !== 'off' && p.url !== 'direct' && p.url !== 'noproxy' && versionFileURL(p.url, path, version, 'zip') === existing.url)) {
+      try {
+        await downloadRanged(ctx, zipPath, existing.url, existing.chunkSize);
+        return;
+      } catch (err) {
+        if (classifyError(err).kind !== 'not-found') throw versionError({ path, version }, err as Error);
+      }
+    }
+    const private_ = matchPrefixPatterns(env.GONOPROXY, path);
+    try {
+      await tryProxies(
+        proxies,
+        async (p) => {
+          if (private_) {
+            if (p.url === 'noproxy' || p.url === 'direct') throw new DirectUnsupportedError();
+            throw noproxyError();
+          }
+          if (p.url === 'off') throw proxyOffError();
+          if (p.url === 'direct') throw new DirectUnsupportedError();
+          if (p.url === 'noproxy') throw new UseProxyError();
+          return downloadRanged(ctx, zipPath, versionFileURL(p.url, path, version, 'zip'), chunkSize);
+        },
+        this.signal,
+      );
+    } catch (err) {
+      throw err instanceof Error ? versionError({ path, version }, err) : err;
+    }
+  }
+
+  async #fetchAndVerify(m: PlannedModule, key: string): Promise<void> {
+    const { ports, job } = this.#deps;
+    const lockName = `modcarry-module:${m.fetchPath}@${m.fetchVersion}`;
+    const ran = await ports.locks.withLock(lockName, () => this.#fetchAndVerifyLocked(m, key), { signal: this.signal });
+    if (ran === undefined && this.signal.aborted) throw this.signal.reason;
+    void job;
+  }
+
+  async #fetchAndVerifyLocked(m: PlannedModule, key: string): Promise<void> {
+    const { ports, job } = this.#deps;
+    const p = m.fetchPath;
+    const v = m.fetchVersion;
+    const files = new Set(m.files);
+    const paths = { info: infoFile(p, v), mod: modFile(p, v), zip: zipFile(p, v), ziphash: ziphashFile(p, v) };
+
+    const info = files.has('info')
+      ? await this.#metadata(key, paths.info, () => this.#withRetryAfter(async (c) => utf8Encode(cacheInfoText((await c.stat(p, v)).value.info))))
+      : undefined;
+    const mod = files.has('mod') ? await this.#metadata(key, paths.mod, () => this.#withRetryAfter(async (c) => (await c.goMod(p, v)).value)) : undefined;
+
+    const zipDone = async (): Promise<string | undefined> => {
+      const rec = await ports.store.getFileRecord(paths.zip);
+      const hashRec = await ports.store.getFileRecord(paths.ziphash);
+      if (!rec?.verified || !hashRec?.verified) return undefined;
+      const h = await this.#readFile(paths.ziphash);
+      return h === undefined ? undefined : utf8Decode(h, false);
+    };
+
+    let storedZipHash = files.has('zip') ? await zipDone() : undefined;
+    if (files.has('zip') && storedZipHash === undefined) {
+      await this.#zips.use(this.signal, async () => {
+        await this.#downloadZip(m, key, paths.zip);
+        await this.#setState(key, 'fetched');
+        await this.#setState(key, 'verifying');
+        storedZipHash = await this.#verifyZip(m, key, paths, mod);
+      });
+    } else {
+      await this.#setState(key, 'fetched');
+      await this.#setState(key, 'verifying');
+    }
+
+    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+    const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(storedZipHash !== undefined ? { zip: storedZipHash } : {}) };
+    const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb));
+    if (mod !== undefined && !mod.verified) await this.#putFile(paths.mod, mod.data, true);
+    if (info !== undefined && !info.verified) await this.#putFile(paths.info, info.data, true);
+    await ports.store.deleteFile(STAGING_DIR + '/' + paths.mod);
+    await ports.store.deleteFile(STAGING_DIR + '/' + paths.info);
+    await this.#setState(key, 'verified', {
+      attempts: 0,
+      ...(modHash !== undefined ? { modHash } : {}),
+      ...(storedZipHash !== undefined ? { zipHash: storedZipHash } : {}),
+      checkedBy,
+    });
+    void job;
+  }
+
+  /**
+   * Assembles, re-checks and hashes the downloaded zip, repairing bad chunks
+   * (hash or CRC failures) by re-fetching only them; checks the hashes and the
+   * extraction rules; stores .zip and .ziphash as verified. Returns the h1.
+   */
+  async #verifyZip(m: PlannedModule, key: string, paths: { zip: string; ziphash: string; mod: string }, mod: { data: Uint8Array } | undefined): Promise<string> {
+    const { ports, job, log } = this.#deps;
+    const mv = { path: m.fetchPath, version: m.fetchVersion };
+    const ctx = this.#rangeContext(key);
+    for (let round = 0; ; round++) {
+      const assembled = await assembleChunks(ports.store, paths.zip);
+      const bad = await findBadChunks(ports.store, paths.zip, assembled.chunks);
+      let repair: number[] = bad;
+      let hash: string | undefined;
+      let zipErr: Error | undefined;
+      if (bad.length > 0) {
+        await log.record(key, 'chunk-refetch', { detail: `stored chunks ${bad.join(', ')} no longer match their SHA-256` });
+      } else {
+        let zip;
+        try {
+          zip = await openZip(blobSource(assembled.blob));
+        } catch (err) {
+          if (!(err instanceof ZipFormatError)) throw err;
+          zip = undefined;
+          zipErr = err;
+        }
+        if (zip !== undefined) {
+          const r = await hashZipLocating(mv, zip);
+          if (r.ok) {
+            hash = r.hash;
+            const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+            await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
+            checkExtractable(mv, zip, paths.zip);
+            await this.#putFile(paths.zip, assembled.blob, true);
+            await this.#putFile(paths.ziphash, utf8Encode(hash), true);
+            await ports.store.deleteDownload(paths.zip);
+            return hash;
+          }
+          zipErr = r.error;
+          repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
+          await log.record(key, 'chunk-refetch', { error: r.error.message, detail: `zip entries failed their checks; re-fetching chunks ${repair.join(', ')}` });
+        }
+      }
+      if (round >= job.settings.maxRepairRounds) throw versionError(mv, zipErr ?? new Error('stored chunks keep failing their SHA-256'));
+      if (repair.length === 0) {
+        // Nothing to pin the damage on (e.g. an unreadable central directory): fetch the file again.
+        await ports.store.resetDownload({ formatVersion: 1, path: paths.zip, url: assembled.record.url, chunkSize: assembled.record.chunkSize, chunks: 0, bytes: 0, complete: false });
+        await log.record(key, 'restart', { detail: `zip unreadable (${zipErr?.message ?? 'unknown'}); downloading it again` });
+        await this.#downloadZip(m, key, paths.zip);
+        continue;
+      }
+      if ((await refetchChunks(ctx, paths.zip, repair, { untilChanged: bad.length === 0 })) === 'restarted') await this.#downloadZip(m, key, paths.zip);
+    }
+  }
+}
+
+/** The abort reason of a stopped run. */
+export class StopSignal extends Error {
+  override name = 'StopSignal';
+  constructor(readonly request: StopRequest) {
+    super(request.kind === 'cancel' ? 'job cancelled' : `job paused: ${request.reason}`);
+  }
+}

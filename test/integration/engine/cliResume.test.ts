@@ -1,0 +1,119 @@
+/**
+ * `modcarry download`, built and spawned as a real process: killed with
+ * SIGKILL mid-download and run again, it resumes from the state directory and
+ * finishes without fetching any committed chunk again; then --out writes the
+ * bundle.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'vite';
+import type { FixtureProxy } from '../../support/fixtureProxy.ts';
+import { startFixtureProxy } from '../../support/fixtureProxy.ts';
+import type { Fixture } from './harness.ts';
+import { CHUNK, makeFixture, MOD_PATH, rangeStart, VERSION, ZIP_PATH } from './harness.ts';
+
+const OUT = resolve('node_modules/.tmp/modcarry-download-cli-test');
+let f: Fixture;
+let proxy: FixtureProxy;
+let state = '';
+
+beforeAll(async () => {
+  f = await makeFixture();
+  proxy = await startFixtureProxy({ root: f.root });
+  state = mkdtempSync(join(tmpdir(), 'modcarry-state-'));
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  await build({
+    configFile: false,
+    logLevel: 'silent',
+    publicDir: false,
+    build: {
+      ssr: true,
+      outDir: OUT,
+      emptyOutDir: false,
+      target: 'node20',
+      minify: false,
+      rolldownOptions: { input: { downloadCommand: resolve('src/cli/downloadCommand.ts') }, output: { entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' } },
+    },
+  });
+  writeFileSync(
+    join(OUT, 'driver.mjs'),
+    "import { downloadCommand } from './downloadCommand.mjs';\n" +
+      'try { process.exitCode = await downloadCommand(process.argv.slice(2)); } catch (e) { process.stderr.write(`modcarry: ${e.message}\\n`); process.exitCode = e.name === "UsageError" ? 2 : 1; }\n',
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  rmSync(f.root, { recursive: true, force: true });
+  rmSync(state, { recursive: true, force: true });
+  rmSync(OUT, { recursive: true, force: true });
+});
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, [join(OUT, 'driver.mjs'), ...args], {
+    env: { ...process.env, GOPROXY: proxy.url, GOSUMDB: 'off', GOPRIVATE: '', GONOSUMDB: '', GONOPROXY: '', GOFLAGS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  return { child, exit, stderr: () => stderr };
+}
+
+/** The committed progress of the zip download in the state directory, if any. */
+function journal(): { bytes: number; chunks: number } | undefined {
+  const dir = join(state, 'downloads');
+  for (const d of existsSync(dir) ? readdirSync(dir) : []) {
+    const j = join(dir, d, 'journal.json');
+    if (existsSync(j)) return (JSON.parse(readFileSync(j, 'utf8')) as { record: { bytes: number; chunks: number } }).record;
+  }
+  return undefined;
+}
+
+describe('modcarry download', () => {
+  it('resumes after SIGKILL without re-fetching committed chunks, then writes the bundle', async () => {
+    const args = ['--state', state, '--chunk-size', String(CHUNK), `${MOD_PATH}@${VERSION}`];
+    // Slow enough that the kill lands mid-download: about 3 chunks a second.
+    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 3 * CHUNK } }]);
+    const first = cli(args);
+    for (let i = 0; i < 600 && (journal()?.chunks ?? 0) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const atKill = journal()!;
+    expect(atKill.chunks).toBeGreaterThanOrEqual(3);
+    expect(atKill.bytes).toBeLessThan(f.zip.length);
+
+    proxy.setFaults([]);
+    proxy.log.clear();
+    const bundle = join(state, 'bundle.tar.gz');
+    const second = cli([...args, '--out', bundle]);
+    const code = await second.exit;
+    expect(second.stderr()).toMatch(/resuming/);
+    expect(code).toBe(0);
+    const reqs = proxy.log.requests(ZIP_PATH);
+    expect(reqs.length).toBeGreaterThanOrEqual(1);
+    expect(rangeStart(reqs[0]!.range)).toBe(atKill.bytes);
+    expect(proxy.log.bytesServed(ZIP_PATH)).toBe(f.zip.length - atKill.bytes);
+    const stored = readFileSync(join(state, 'files', 'cache', 'download', ...MOD_PATH.split('/'), '@v', `${VERSION}.zip`));
+    expect(Buffer.compare(stored, Buffer.from(f.zip))).toBe(0);
+    const tgz = readFileSync(bundle);
+    expect([tgz[0], tgz[1]]).toEqual([0x1f, 0x8b]);
+  }, 60_000);
+
+  it('exits non-zero naming each module that failed', async () => {
+    proxy.setFaults([{ path: `/example.com/missing/@v/v1.0.0.info`, fault: { kind: 'status', status: 403 } }]);
+    const dir = mkdtempSync(join(tmpdir(), 'modcarry-state-'));
+    try {
+      const r = cli(['--state', dir, 'example.com/missing@v1.0.0']);
+      expect(await r.exit).toBe(1);
+      expect(r.stderr()).toMatch(/example\.com\/missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      proxy.setFaults([]);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,328 @@
+/**
+ * The engine against the loopback fixture proxy: clean downloads, and the
+ * faults issue 4 names (connection resets, stalls, 5xx bursts, 429, a flipped
+ * byte, a server switching from 206 to 200, an ETag changing mid-download),
+ * each ending with bytes identical to the source, and the access log showing
+ * at most one chunk re-fetched per interruption (except where the validator
+ * changed). Also: GOPROXY fall-through, 403, go.sum mismatch, offline pause,
+ * quota pause, pause/resume and one runner per job.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cacheInfoText, parseInfo } from '../../../src/core/goproxy/info.ts';
+import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modcache/layout.ts';
+import { createEngine } from '../../../src/engine/engine.ts';
+import { memoryStore } from '../../../src/engine/memoryStore.ts';
+import type { Http } from '../../../src/engine/ports.ts';
+import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
+import type { FaultRule, FixtureProxy } from '../../support/fixtureProxy.ts';
+import { startFixtureProxy } from '../../support/fixtureProxy.ts';
+import type { Fixture } from './harness.ts';
+import { CHUNK, inputsFor, sameBytes, makeFixture, MOD_PATH, planFor, rangeStart, storedBytes, testPorts, VERSION, ZIP_PATH } from './harness.ts';
+
+let f: Fixture;
+let proxy: FixtureProxy;
+const KEY = `${MOD_PATH}@${VERSION}`;
+const settings = { chunkSize: CHUNK, stallTimeoutMs: 3_600_000, retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 40 } };
+
+beforeAll(async () => {
+  f = await makeFixture();
+  proxy = await startFixtureProxy({ root: f.root });
+});
+afterAll(async () => {
+  await proxy.close();
+  rmSync(f.root, { recursive: true, force: true });
+});
+afterEach(() => {
+  proxy.setFaults([]);
+  proxy.log.clear();
+});
+
+async function run(opts: { faults?: FaultRule[]; http?: Http; goSum?: Parameters<typeof planFor>[1]; goproxy?: string; extra?: Partial<typeof settings> & { stallTimeoutMs?: number } } = {}) {
+  proxy.setFaults(opts.faults ?? []);
+  proxy.log.clear();
+  const store = memoryStore();
+  const ports = testPorts(store, opts.http);
+  const engine = createEngine(ports);
+  const job = await engine.createJob(inputsFor(opts.goproxy ?? proxy.url), planFor(f, opts.goSum), { ...settings, ...opts.extra });
+  const outcome = await engine.start(job.id);
+  const progress = await engine.progress(job.id);
+  const log = await engine.readLog(job.id);
+  return { store, ports, engine, job, outcome, progress, log };
+}
+
+function zipRequests() {
+  return proxy.log.requests(ZIP_PATH);
+}
+
+async function expectVerified(r: Awaited<ReturnType<typeof run>>) {
+  expect(r.outcome).toBe('done');
+  expect(r.progress.modules[0]).toMatchObject({ module: KEY, state: 'verified' });
+  expect(sameBytes(await storedBytes(r.store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+  expect((await r.store.getFileRecord(zipFile(MOD_PATH, VERSION)))?.verified).toBe(true);
+  expect(new TextDecoder().decode(await storedBytes(r.store, ziphashFile(MOD_PATH, VERSION)))).toBe(f.zipHash);
+  // Chunks are dropped once the zip is stored verified.
+  expect(await r.store.getDownload(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+}
+
+/** Re-fetched bytes of each interruption: where a request's bytes ended minus where the next one started. */
+function refetchedPerInterruption(): number[] {
+  const reqs = zipRequests();
+  const out: number[] = [];
+  for (let i = 0; i + 1 < reqs.length; i++) {
+    const end = rangeStart(reqs[i]!.range) + reqs[i]!.bytes;
+    out.push(end - rangeStart(reqs[i + 1]!.range));
+  }
+  return out;
+}
+
+describe('engine downloads through the fixture proxy', () => {
+  it('downloads, verifies and stores .info, .mod, .zip and .ziphash under their module-cache paths', async () => {
+    const r = await run();
+    await expectVerified(r);
+    expect(new TextDecoder().decode(await storedBytes(r.store, modFile(MOD_PATH, VERSION)))).toBe(f.mod);
+    const info = await storedBytes(r.store, infoFile(MOD_PATH, VERSION));
+    expect(new TextDecoder().decode(info)).toBe(cacheInfoText(parseInfo(new TextEncoder().encode(JSON.stringify({ Version: VERSION, Time: '2024-01-01T00:00:00Z' })))));
+    expect(zipRequests()).toHaveLength(1);
+    expect(zipRequests()[0]!.range).toBe('bytes=0-');
+    const states = r.log.filter((e) => e.event === 'state').map((e) => e.detail);
+    expect(states).toEqual(['planned -> fetching', 'fetching -> fetched', 'fetched -> verifying', 'verifying -> verified']);
+    expect(r.progress.bytes).toBe(f.zip.length);
+    expect(r.progress.counts.verified).toBe(1);
+  });
+
+  it('survives 20 connection resets at random offsets, re-fetching at most one chunk per reset', async () => {
+    const rnd = (() => {
+      let s = 12345;
+      return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    })();
+    const faults: FaultRule[] = Array.from({ length: 20 }, () => ({ path: ZIP_PATH, fault: { kind: 'reset' as const, afterBytes: 1 + Math.floor(rnd() * 1.2 * CHUNK) }, times: 1 }));
+    const r = await run({ faults });
+    await expectVerified(r);
+    const reqs = zipRequests();
+    expect(reqs.filter((e) => e.fault === 'reset')).toHaveLength(20);
+    for (const lost of refetchedPerInterruption()) expect(lost).toBeLessThan(CHUNK);
+    expect(proxy.log.bytesServed(ZIP_PATH)).toBeLessThan(f.zip.length + 20 * CHUNK);
+    // Every resumed request starts on a chunk boundary and carries the validator.
+    for (const e of reqs.slice(1)) expect(rangeStart(e.range) % CHUNK).toBe(0);
+  });
+
+  it('abandons stalled bodies and retries, re-fetching at most one chunk', async () => {
+    const r = await run({
+      faults: [{ path: ZIP_PATH, fault: { kind: 'stall', ms: 3000, afterBytes: 3 * CHUNK + 100 }, times: 1 }],
+      extra: { stallTimeoutMs: 200_000 },
+    });
+    await expectVerified(r);
+    expect(zipRequests()).toHaveLength(2);
+    expect(rangeStart(zipRequests()[1]!.range)).toBe(3 * CHUNK);
+    expect(r.log.some((e) => e.event === 'retry' && /no data for/.test(e.error ?? ''))).toBe(true);
+  });
+
+  it('retries bursts of 5xx on metadata and zip', async () => {
+    const r = await run({
+      faults: [
+        { path: `/${MOD_PATH}/@v/${VERSION}.mod`, fault: { kind: 'status', status: 500 }, times: 2 },
+        { path: ZIP_PATH, fault: { kind: 'status', status: 503 }, times: 3 },
+      ],
+    });
+    await expectVerified(r);
+    const retries = r.log.filter((e) => e.event === 'retry');
+    expect(retries).toHaveLength(5);
+    expect(retries.some((e) => /500 Internal Server Error/.test(e.error ?? ''))).toBe(true);
+    expect(retries.some((e) => /503 Service Unavailable/.test(e.error ?? ''))).toBe(true);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const r = await run({ faults: [{ path: ZIP_PATH, fault: { kind: 'status', status: 429, retryAfter: '7' }, times: 1 }] });
+    await expectVerified(r);
+    const retry = r.log.find((e) => e.event === 'retry');
+    expect(retry?.error).toMatch(/429 Too Many Requests/);
+    const delay = Number(/next in (\d+) ms/.exec(retry?.detail ?? '')?.[1]);
+    expect(delay).toBeGreaterThanOrEqual(7000);
+  });
+
+  it('re-fetches only the damaged entry\'s chunks, up to the one holding a flipped byte (found by the CRC-32)', async () => {
+    const offset = f.dataOffsets[2]! + 10;
+    const r = await run({ faults: [{ path: ZIP_PATH, fault: { kind: 'flip', offset }, times: 1 }] });
+    await expectVerified(r);
+    const reqs = zipRequests();
+    const entryStart = f.dataOffsets[2]! - 30 - `${MOD_PATH}@${VERSION}/data2.bin`.length;
+    const expected: string[] = ['bytes=0-'];
+    for (let c = Math.floor(entryStart / CHUNK); c <= Math.floor(offset / CHUNK); c++) expected.push(`bytes=${c * CHUNK}-${(c + 1) * CHUNK - 1}`);
+    expect(reqs.map((e) => e.range)).toEqual(expected);
+    expect(reqs.slice(1).every((e) => e.status === 206)).toBe(true);
+    expect(r.log.some((e) => e.event === 'chunk-refetch' && /checksum error/.test(e.error ?? ''))).toBe(true);
+  });
+
+  it('re-fetches a chunk whose stored bytes no longer match its SHA-256', async () => {
+    proxy.log.clear();
+    const store = memoryStore();
+    const ports = testPorts(store);
+    const engine = createEngine(ports);
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
+    // Corrupt chunk 4 right after it is committed, before verification reads it.
+    let corrupted = false;
+    engine.onEvent((e) => {
+      if (!corrupted && e.type === 'progress' && e.bytes >= 6 * CHUNK) {
+        corrupted = true;
+        store.corruptChunk(zipFile(MOD_PATH, VERSION), 4, new Uint8Array(CHUNK));
+      }
+    });
+    expect(await engine.start(job.id)).toBe('done');
+    expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+    const reqs = zipRequests();
+    expect(reqs.map((e) => e.range)).toEqual(['bytes=0-', `bytes=${4 * CHUNK}-${5 * CHUNK - 1}`]);
+  });
+
+  it('restarts safely when the server switches from 206 to 200', async () => {
+    let n = 0;
+    const base = nodeHttp();
+    const http: Http = {
+      get(url, init) {
+        if (url.endsWith('.zip') && ++n === 2) {
+          const headers = { ...init?.headers };
+          delete headers['Range'];
+          delete headers['If-Range'];
+          return base.get(url, { ...init, headers });
+        }
+        return base.get(url, init);
+      },
+    };
+    const r = await run({ http, faults: [{ path: ZIP_PATH, fault: { kind: 'reset', afterBytes: 2 * CHUNK + 10 }, times: 1 }] });
+    await expectVerified(r);
+    const reqs = zipRequests();
+    expect(reqs.map((e) => e.status)).toEqual([206, 200]);
+    expect(r.log.some((e) => e.event === 'restart' && /200/.test(e.detail ?? ''))).toBe(true);
+  });
+
+  it('restarts when the ETag changes mid-download', async () => {
+    const r = await run({
+      faults: [
+        { path: ZIP_PATH, fault: { kind: 'reset', afterBytes: 3 * CHUNK + 10 }, times: 1 },
+        { path: ZIP_PATH, fault: { kind: 'changingEtag' }, times: 1 },
+      ],
+    });
+    await expectVerified(r);
+    const reqs = zipRequests();
+    expect(reqs).toHaveLength(2);
+    expect(reqs[1]!.range).toBe(`bytes=${3 * CHUNK}-`);
+    // The If-Range no longer matched: the whole file came back as a 200.
+    expect(reqs[1]!.status).toBe(200);
+    expect(r.log.some((e) => e.event === 'restart')).toBe(true);
+  });
+
+  it('walks the GOPROXY list: 404 moves on to the next entry', async () => {
+    const r = await run({ goproxy: `${proxy.url}/empty,${proxy.url}` });
+    await expectVerified(r);
+    expect(proxy.log.requests(`/empty${ZIP_PATH}`).map((e) => e.status)).toEqual([404]);
+  });
+
+  it('stops on 403 with the proxy\'s reason, without retrying', async () => {
+    const r = await run({ faults: [{ path: ZIP_PATH, fault: { kind: 'status', status: 403, body: 'blocked by policy\n' } }] });
+    expect(r.outcome).toBe('done');
+    expect(r.progress.modules[0]!.state).toBe('failed');
+    expect(r.progress.modules[0]!.failure).toEqual({
+      kind: 'refused',
+      message: `${KEY}: reading ${proxy.url}${ZIP_PATH}: 403 Forbidden\n\tserver response: blocked by policy`,
+    });
+    expect(zipRequests()).toHaveLength(1);
+    expect(r.log.filter((e) => e.event === 'retry')).toEqual([]);
+  });
+
+  it('fails a zip whose hash differs from go.sum with go\'s SECURITY ERROR, storing nothing under the cache path', async () => {
+    const wrong = 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const r = await run({ goSum: { zip: [wrong], mod: [f.modHash] } });
+    const m = r.progress.modules[0]!;
+    expect(m.state).toBe('failed');
+    expect(m.failure?.kind).toBe('security');
+    expect(m.failure?.message).toContain(`verifying ${KEY}: checksum mismatch\n\tdownloaded: ${f.zipHash}\n\tgo.sum:     ${wrong}\n\nSECURITY ERROR`);
+    expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+    expect(await r.store.getFileRecord(modFile(MOD_PATH, VERSION))).toBeUndefined();
+  });
+});
+
+describe('engine pauses', () => {
+  it('waits out a network outage without burning retries, resuming on a wake-up', async () => {
+    let down = true;
+    const base = nodeHttp();
+    const http: Http = {
+      get(url, init) {
+        if (down) return Promise.reject(new TypeError('fetch failed'));
+        return base.get(url, init);
+      },
+    };
+    proxy.log.clear();
+    const store = memoryStore();
+    const ports = { ...testPorts(store, http) };
+    ports.connectivity.setOnline(false);
+    const engine = createEngine(ports);
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), { ...settings, probeIntervalMs: 3_600_000 });
+    const done = engine.start(job.id);
+    // Wait until the engine reports itself offline, then bring the network back and wake it.
+    for (let i = 0; i < 200 && !(await engine.readLog(job.id)).some((e) => e.event === 'offline'); i++) await new Promise((r) => setTimeout(r, 10));
+    down = false;
+    ports.connectivity.setOnline(true);
+    ports.connectivity.wake('online');
+    expect(await done).toBe('done');
+    const log = await engine.readLog(job.id);
+    expect(log.filter((e) => e.event === 'offline')).toHaveLength(1);
+    expect(log.some((e) => e.event === 'online')).toBe(true);
+    expect(log.filter((e) => e.event === 'retry')).toEqual([]);
+    expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+  });
+
+  it('pauses with the numbers when the quota is too small, loses nothing, and resumes', async () => {
+    proxy.log.clear();
+    const store = memoryStore();
+    const ports = testPorts(store);
+    ports.quota.set({ usage: 0, quota: 5 * CHUNK });
+    const engine = createEngine(ports);
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
+    expect(await engine.start(job.id)).toBe('paused');
+    const p = await engine.progress(job.id);
+    expect(p.status).toBe('paused');
+    expect(p.pauseReason).toMatch(new RegExp(`storage is full: ${f.zip.length} more bytes are needed, ${5 * CHUNK} are available`));
+    expect(p.modules[0]!.state).toBe('paused');
+    ports.quota.set({ usage: 0, quota: 1 << 30 });
+    expect(await engine.resume(job.id)).toBe('done');
+    expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+  });
+
+  it('pauses mid-download and resumes without re-fetching committed chunks', async () => {
+    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 2 * CHUNK * 20 } }]);
+    proxy.log.clear();
+    const store = memoryStore();
+    const engine = createEngine(testPorts(store));
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
+    let paused = false;
+    engine.onEvent((e) => {
+      if (!paused && e.type === 'progress' && e.bytes >= 3 * CHUNK) {
+        paused = true;
+        void engine.pause(job.id);
+      }
+    });
+    expect(await engine.start(job.id)).toBe('paused');
+    const committed = (await store.getDownload(zipFile(MOD_PATH, VERSION)))!.bytes;
+    expect(committed).toBeGreaterThanOrEqual(3 * CHUNK);
+    proxy.setFaults([]);
+    expect(await engine.resume(job.id)).toBe('done');
+    const reqs = zipRequests();
+    expect(rangeStart(reqs[reqs.length - 1]!.range)).toBe(committed);
+    expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+  });
+
+  it('runs a job in one place only: a second start reports busy, and both see the same progress', async () => {
+    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 4 * CHUNK * 20 } }]);
+    const store = memoryStore();
+    const ports = testPorts(store);
+    const a = createEngine(ports);
+    const b = createEngine(ports);
+    const job = await a.createJob(inputsFor(proxy.url), planFor(f), settings);
+    const first = a.start(job.id);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await b.start(job.id)).toBe('busy');
+    expect(await first).toBe('done');
+    expect(await b.progress(job.id)).toEqual(await a.progress(job.id));
+    expect(zipRequests().length).toBe(1);
+  });
+});
