@@ -2,6 +2,9 @@
 // `npm start`: builds what is missing or older than its sources (the app into
 // dist/app, the CLI and server into dist/cli), then serves the app on
 // http://localhost:8080. PORT and HOST override the port and interface.
+// The same-origin GOPROXY/checksum-database relay takes its upstreams from
+// GOPROXY and GOSUMDB, else from `go env`, else GOPROXY stays unset (the app
+// asks) and GOSUMDB is sum.golang.org.
 // Plain Node >= 20.19: the server is imported from its built bundle.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -61,15 +64,23 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const host = process.env.HOST || 'localhost';
 
-const { createServer } = await import(pathToFileURL(at('dist/cli/server.mjs')).href);
+const { createServer, readGoEnv, resolveRelaySettings } = await import(pathToFileURL(at('dist/cli/server.mjs')).href);
+const needGoEnv = !process.env.GOPROXY || !process.env.GOSUMDB;
+const relay = resolveRelaySettings(process.env, needGoEnv ? await readGoEnv() : undefined);
 let server;
 try {
-  server = await createServer({ root: at('dist/app'), port, host });
+  server = await createServer({ root: at('dist/app'), port, host, relay: { goproxy: relay.goproxy, gosumdb: relay.gosumdb } });
 } catch (err) {
   process.stderr.write(`modcarry: cannot serve on ${host}:${port}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
 process.stdout.write(`modcarry: serving the app at ${server.url}/ (Ctrl-C to stop)\n`);
+process.stdout.write(
+  relay.goproxy === undefined
+    ? 'modcarry: relay: no GOPROXY in the environment or from `go env`; the app will ask for one\n'
+    : `modcarry: relay: /goproxy/ -> GOPROXY from ${relay.source.goproxy}, /sumdb/ -> GOSUMDB from ${relay.source.gosumdb}; see ${server.url}/goproxy/config.json\n`,
+);
+for (const problem of server.relayProblems) process.stderr.write(`modcarry: relay: ${problem}\n`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {

@@ -3,9 +3,11 @@
  * caching and security headers a service-worker app needs, and falls back to
  * index.html for page navigations the client routes itself.
  *
- * The same-origin relays to the configured GOPROXY and checksum database will
- * be registered under /goproxy/ and /sumdb/ (see registerRoutes below); until
- * then those prefixes answer 404 and never fall back to the app.
+ * The same-origin relays to the upstream GOPROXY entries and checksum
+ * database live under /goproxy/ and /sumdb/ (relay/registerRelay.ts), with
+ * /goproxy/config.json telling the app what is relayed. Without `relay`
+ * options nothing is relayed: config.json says so and every other path under
+ * those prefixes answers 404. They never fall back to the app.
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +18,14 @@ import fastifyStatic from '@fastify/static';
 import { cacheControlFor, REVALIDATE } from './cacheControlFor.ts';
 import { CONTENT_SECURITY_POLICY } from './contentSecurityPolicy.ts';
 import { isSpaNavigation } from './isSpaNavigation.ts';
+import { resolveRelayConfig } from './relay/relayConfig.ts';
+import type { RelayConfig } from './relay/relayConfig.ts';
+import { registerRelay } from './relay/registerRelay.ts';
+import type { RelayRuntimeOptions } from './relay/registerRelay.ts';
+
+export { readGoEnv, resolveRelaySettings } from './relay/relaySettings.ts';
+export type { GoEnvReport, RelaySettings } from './relay/relaySettings.ts';
+export type { RelayConfigJson } from './relay/relayConfig.ts';
 
 export interface ServerOptions {
   /** Directory of the built app; must contain index.html. */
@@ -26,11 +36,22 @@ export interface ServerOptions {
   host: string;
   /** Log each request to stdout (fastify's logger). Default false. */
   logRequests?: boolean;
+  /** The upstreams to relay; absent: nothing is relayed. */
+  relay?: RelayOptions;
+}
+
+export interface RelayOptions extends RelayRuntimeOptions {
+  /** The upstream GOPROXY list (go's syntax); undefined or '' when none is known. */
+  goproxy?: string;
+  /** GOSUMDB (go's syntax, 'off' included); undefined or '': no checksum database is relayed. */
+  gosumdb?: string;
 }
 
 export interface RunningServer {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234. */
   url: string;
+  /** Why the relay's GOPROXY or GOSUMDB could not be used (also in config.json); empty when fine. */
+  relayProblems: readonly string[];
   close(): Promise<void>;
 }
 
@@ -47,25 +68,25 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   if (!existsSync(resolve(root, 'index.html'))) {
     throw new Error(`modcarry server: ${root} has no index.html; build the app first (npm run build:app)`);
   }
+  const relayConfig = await resolveRelayConfig(options.relay?.goproxy, options.relay?.gosumdb);
   const app = Fastify({ logger: options.logRequests ?? false });
-  registerRoutes(app, root);
+  registerRoutes(app, root, relayConfig, options.relay ?? {});
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address() as AddressInfo;
   return {
     url: `http://${urlHost(options.host)}:${address.port}`,
+    relayProblems: relayConfig.problems,
     close: () => app.close(),
   };
 }
 
-function registerRoutes(app: FastifyInstance, root: string): void {
+function registerRoutes(app: FastifyInstance, root: string, relayConfig: RelayConfig, relayOptions: RelayRuntimeOptions): void {
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
     return payload;
   });
 
-  // The GOPROXY and checksum-database relays go here, registered before the
-  // static files: app.register(goproxyRelay, { prefix: '/goproxy' }) and
-  // app.register(sumdbRelay, { prefix: '/sumdb' }).
+  registerRelay(app, relayConfig, relayOptions);
 
   app.register(fastifyStatic, {
     root,
