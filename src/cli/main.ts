@@ -5,6 +5,7 @@
 import { downloadCommand } from './downloadCommand.ts';
 import { hashCommand } from './hashCommand.ts';
 import { planCommand } from './planCommand.ts';
+import { sumcheckCommand } from './sumcheckCommand.ts';
 import { verifyCommand } from './verifyCommand.ts';
 import { CliError, UsageError } from './cliError.ts';
 
@@ -20,6 +21,9 @@ commands:
   download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE] [module@query ...]
                    download and verify everything the plan needs, resuming where a previous run
                    stopped; with --out, write the carry bundle once all is verified
+  sumcheck [--gomod F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--offline] [--json] GO.SUM
+                   check every go.sum line against the checksum database (or, with --offline,
+                   the proofs stored before) and the downloaded files; exit 1 on any mismatch
   verify FILE      re-check a carry bundle (.tar or .tar.gz) offline: every hash, the manifest,
                    and the checksum-database proofs it carries
 `;
@@ -34,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await planCommand(rest, process.stdout);
       case 'download':
         return await downloadCommand(rest, process.stderr);
+      case 'sumcheck':
+        return await sumcheckCommand(rest, process.stdout);
       case 'verify':
         return await verifyCommand(rest, process.stdout);
       case undefined:

@@ -5,6 +5,14 @@
  * the store's meta records with compare-and-swap (so two runs never roll it
  * back), and verified lookups and tiles stored as module-cache files under
  * cache/download/sumdb/ for the bundle.
+ *
+ * Across sessions: every tree head the client proves consistent (older,
+ * equal or newer than latest) is appended to a timeline in the store with
+ * the time it was first seen, and every proof of a fork is kept there too.
+ * The stored latest is what a new engine checks the next head against, so a
+ * fork or rollback served to a later session is caught. Once a fork is
+ * proven, the checker refuses every further module of its job: a database
+ * that lied once vouches for nothing.
  */
 import { GoproxyClient } from '../core/goproxy/client.ts';
 import type { Http } from '../core/goproxy/http.ts';
@@ -15,8 +23,9 @@ import { SUMDB_CACHE_DIR } from '../core/modcache/layout.ts';
 import { GonosumdbError, SumdbClient, SumdbSecurityError, WriteConflictError } from '../core/sumdb/client.ts';
 import type { ClientOps } from '../core/sumdb/client.ts';
 import { parseGOSUMDB, useSumDB, joinURL } from '../core/sumdb/gosumdb.ts';
+import type { Tree } from '../core/sumdb/tlog.ts';
 import { base64Encode } from '../core/sumdb/base64.ts';
-import { utf8Decode } from '../core/internal/webstd.ts';
+import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
 import { SecurityError } from './classify.ts';
 import type { JobEnv } from './job.ts';
 import type { Clock, EngineStore } from './ports.ts';
@@ -44,49 +53,90 @@ export function sumdbConfigKey(file: string): string {
   return `sumdb-config/${file}`;
 }
 
+/** The meta key of a database's timeline of tree heads. */
+export function sumdbTimelineKey(name: string): string {
+  return `sumdb-timeline/${name}`;
+}
+
+/** One verified tree head. */
+export interface TimelineHead {
+  readonly size: number;
+  /** Base64 root hash. */
+  readonly hash: string;
+  /** The signed note, as served. */
+  readonly note: string;
+  /** Milliseconds since the epoch when this store first saw it. */
+  readonly firstSeen: number;
+}
+
+/** A proven fork: the full SECURITY ERROR report. */
+export interface TimelineFork {
+  readonly seen: number;
+  readonly report: string;
+}
+
+/**
+ * Every tree head of one database this store has proven consistent, in the
+ * order first seen (each was checked against the latest head at the time, so
+ * all are prefixes of the newest), and every fork proven against them.
+ */
+export interface SumdbTimeline {
+  readonly formatVersion: 1;
+  readonly name: string;
+  readonly heads: readonly TimelineHead[];
+  readonly forks: readonly TimelineFork[];
+}
+
+/** Reads a database's timeline (empty when none is stored). */
+export async function readSumdbTimeline(store: Pick<EngineStore, 'getMeta'>, name: string): Promise<SumdbTimeline> {
+  const raw = await store.getMeta(sumdbTimelineKey(name));
+  if (raw === undefined || raw.length === 0) return { formatVersion: 1, name, heads: [], forks: [] };
+  const t = JSON.parse(utf8Decode(raw, false)) as Partial<SumdbTimeline>;
+  if (t.formatVersion !== 1) throw new Error(`sumdb timeline of ${name}: unknown format version ${String(t.formatVersion)}`);
+  return { formatVersion: 1, name, heads: t.heads ?? [], forks: t.forks ?? [] };
+}
+
+/** Applies change to the stored timeline with compare-and-swap; change returns undefined to leave it. */
+async function updateTimeline(store: Pick<EngineStore, 'getMeta' | 'casMeta'>, name: string, change: (t: SumdbTimeline) => SumdbTimeline | undefined): Promise<void> {
+  const key = sumdbTimelineKey(name);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const raw = await store.getMeta(key);
+    const next = change(await readSumdbTimeline({ getMeta: () => Promise.resolve(raw) }, name));
+    if (next === undefined) return;
+    if (await store.casMeta(key, raw, utf8Encode(JSON.stringify(next)))) return;
+  }
+  throw new Error(`sumdb timeline of ${name}: too many concurrent updates`);
+}
+
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Builds the checker for a job's GOSUMDB/GONOSUMDB/GOPROXY. */
-export async function createSumdbChecker(opts: { http: Http; store: EngineStore; clock: Clock; env: JobEnv; signal?: AbortSignal }): Promise<JobSumdb> {
-  const { http, store, env } = opts;
-  const setting = await parseGOSUMDB(env.GOSUMDB);
-  if (setting.off) {
-    return {
-      check: () => Promise.resolve({ ok: true, skipped: 'off', detail: 'GOSUMDB=off' }),
-      head: () => Promise.resolve(undefined),
-    };
-  }
-  let base: Promise<string> | undefined;
-  const baseURL = (): Promise<string> => {
-    base ??= (async () => {
-      if (setting.url !== undefined) return setting.url;
-      const client = new GoproxyClient({ http, goproxy: env.GOPROXY, gonoproxy: env.GONOPROXY, ...(opts.signal ? { signal: opts.signal } : {}) });
-      return (await client.sumdbBase(setting.name, setting.directURL)).base;
-    })();
-    base.catch(() => (base = undefined));
-    return base;
-  };
+/** A checksum-database client whose config, cache and timeline live in an EngineStore. */
+export interface StoreSumdb {
+  readonly client: SumdbClient;
+  readonly name: string;
+  /** Keeps a fork proof (a SumdbSecurityError's report) in the timeline. */
+  recordFork(report: string): Promise<void>;
+}
+
+/**
+ * Builds a SumdbClient over the store: `latest` in meta (compare-and-swap),
+ * lookups and tiles as verified files under cache/download/sumdb/, tree heads
+ * and fork proofs appended to the timeline. readRemote reaches the database.
+ */
+export function storeSumdbClient(opts: {
+  store: EngineStore;
+  clock: Clock;
+  key: string;
+  noSumDB?: string;
+  readRemote: (path: string) => Promise<Uint8Array>;
+}): StoreSumdb {
+  const { store, clock } = opts;
+  const name = opts.key.trim().split('+', 1)[0] ?? '';
+  const recorded = new Set<string>();
   const ops: ClientOps = {
-    async readRemote(path) {
-      const url = joinURL(await baseURL(), path);
-      let res;
-      try {
-        res = await http.get(url, opts.signal ? { signal: opts.signal } : undefined);
-      } catch (err) {
-        throw new TransportError('Get', redactURL(url), err);
-      }
-      if (res.status !== 200) {
-        const body = await readBodyPrefix(res.body, MAX_ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
-        throw httpError(redactURL(url), res.status, res.statusText, res.headers.get('content-type'), body);
-      }
-      try {
-        return (await readBody(res.body, { limit: 16 << 20 })).data;
-      } catch (err) {
-        throw new TransportError('read', redactURL(url), err);
-      }
-    },
+    readRemote: opts.readRemote,
     async readConfig(file) {
       return (await store.getMeta(sumdbConfigKey(file))) ?? new Uint8Array(0);
     },
@@ -103,20 +153,104 @@ export async function createSumdbChecker(opts: { http: Http; store: EngineStore;
     },
     async writeCache(file, data) {
       const path = `${SUMDB_CACHE_DIR}/${file}`;
-      await store.putFile({ formatVersion: 1, path, size: data.length, sha256: await sha256Hex(data), verified: true, storedAt: opts.clock.now() }, data);
+      await store.putFile({ formatVersion: 1, path, size: data.length, sha256: await sha256Hex(data), verified: true, storedAt: clock.now() }, data);
     },
     securityError() {
-      // The SumdbSecurityError thrown with the same report fails the module.
+      // The SumdbSecurityError thrown with the same report reaches the caller, which keeps it with recordFork.
+    },
+    async treeVerified(tree: Tree, note: Uint8Array) {
+      const hash = base64Encode(tree.hash);
+      const id = `${tree.n} ${hash}`;
+      if (recorded.has(id)) return;
+      await updateTimeline(store, name, (t) =>
+        t.heads.some((h) => h.size === tree.n && h.hash === hash)
+          ? undefined
+          : { ...t, heads: [...t.heads, { size: tree.n, hash, note: utf8Decode(note, false), firstSeen: clock.now() }] },
+      );
+      recorded.add(id);
     },
   };
-  const client = new SumdbClient(ops, { key: setting.key, noSumDB: env.GONOSUMDB });
+  return {
+    client: new SumdbClient(ops, { key: opts.key, ...(opts.noSumDB !== undefined ? { noSumDB: opts.noSumDB } : {}) }),
+    name,
+    recordFork: (report) =>
+      updateTimeline(store, name, (t) => (t.forks.some((f) => f.report === report) ? undefined : { ...t, forks: [...t.forks, { seen: clock.now(), report }] })),
+  };
+}
+
+/** Reads `<base><path>` of a checksum database through the Http port; throws go-style errors. */
+export function httpReadRemote(http: Http, baseURL: () => Promise<string>, signal?: AbortSignal): (path: string) => Promise<Uint8Array> {
+  return async (path) => {
+    const url = joinURL(await baseURL(), path);
+    let res;
+    try {
+      res = await http.get(url, signal ? { signal } : undefined);
+    } catch (err) {
+      throw new TransportError('Get', redactURL(url), err);
+    }
+    if (res.status !== 200) {
+      const body = await readBodyPrefix(res.body, MAX_ERROR_BODY_BYTES).catch(() => new Uint8Array(0));
+      throw httpError(redactURL(url), res.status, res.statusText, res.headers.get('content-type'), body);
+    }
+    try {
+      return (await readBody(res.body, { limit: 16 << 20 })).data;
+    } catch (err) {
+      throw new TransportError('read', redactURL(url), err);
+    }
+  };
+}
+
+/**
+ * The database's base URL as go's initBase picks it: the GOSUMDB URL when
+ * given, else the first proxy answering /sumdb/<name>/supported, else
+ * https://<name>. Computed once; a failure is retried on the next call.
+ */
+export function sumdbBaseURL(http: Http, setting: { name: string; url?: string; directURL: string }, env: Pick<JobEnv, 'GOPROXY' | 'GONOPROXY'>, signal?: AbortSignal): () => Promise<string> {
+  let base: Promise<string> | undefined;
+  return () => {
+    base ??= (async () => {
+      if (setting.url !== undefined) return setting.url;
+      const client = new GoproxyClient({ http, goproxy: env.GOPROXY, gonoproxy: env.GONOPROXY, ...(signal ? { signal } : {}) });
+      return (await client.sumdbBase(setting.name, setting.directURL)).base;
+    })();
+    base.catch(() => (base = undefined));
+    return base;
+  };
+}
+
+/** Builds the checker for a job's GOSUMDB/GONOSUMDB/GOPROXY. */
+export async function createSumdbChecker(opts: { http: Http; store: EngineStore; clock: Clock; env: JobEnv; signal?: AbortSignal }): Promise<JobSumdb> {
+  const { http, store, env } = opts;
+  const setting = await parseGOSUMDB(env.GOSUMDB);
+  if (setting.off) {
+    return {
+      check: () => Promise.resolve({ ok: true, skipped: 'off', detail: 'GOSUMDB=off' }),
+      head: () => Promise.resolve(undefined),
+    };
+  }
+  const { client, recordFork } = storeSumdbClient({
+    store,
+    clock: opts.clock,
+    key: setting.key,
+    noSumDB: env.GONOSUMDB,
+    readRemote: httpReadRemote(http, sumdbBaseURL(http, setting, env, opts.signal), opts.signal),
+  });
   let used = false;
+  /** The first proof of a fork: every later check fails with it. */
+  let fork: SecurityError | undefined;
 
   const lookup = async (path: string, vers: string): Promise<string[]> => {
+    if (fork !== undefined) throw fork;
     try {
       return await client.lookup(path, vers);
     } catch (err) {
-      if (err instanceof SumdbSecurityError) throw new SecurityError(err.message, { cause: err });
+      if (err instanceof SumdbSecurityError) {
+        if (fork === undefined) {
+          fork = new SecurityError(err.message, { cause: err });
+          await recordFork(err.message);
+        }
+        throw fork;
+      }
       throw err;
     }
   };

@@ -4,7 +4,6 @@
  * a forked tree with SECURITY ERROR; and our client verifies the same lookups from the
  * files go cached (offline) and writes the very same cache files itself.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -12,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SumdbClient, WriteConflictError } from '../../src/core/sumdb/client.ts';
 import type { ClientOps } from '../../src/core/sumdb/client.ts';
 import { fileProxyUrl, writeFileProxy } from '../support/fileProxy.ts';
-import { goAvailability, goEnvironment } from '../support/goTool.ts';
-import type { GoEnv, GoResult } from '../support/goTool.ts';
+import { goAvailability, runGoAsync } from '../support/goTool.ts';
+import type { GoResult } from '../support/goTool.ts';
 import { TestLog, goSumRecord, startSumdbServer } from '../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../support/sumdbServer.ts';
 import { writeZip } from '../support/zipWriter.ts';
@@ -48,22 +47,6 @@ function parseDownloadJson(stdout: string): { Path: string; Version: string; Sum
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => JSON.parse(s + '}') as { Path: string; Version: string; Sum?: string; GoModSum?: string; Error?: string });
-}
-
-/**
- * runGo, but asynchronous: the test database is served from this very process,
- * so the event loop must keep running while go talks to it (spawnSync would deadlock).
- */
-function runGoAsync(args: readonly string[], cwd: string, env: GoEnv): Promise<GoResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd, env: goEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
 }
 
 function listFiles(dir: string): string[] {

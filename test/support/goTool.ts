@@ -5,7 +5,7 @@
  * so nothing reaches the network unless a test asks the machine's proxy for real
  * modules on purpose (and then only through `go mod download`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -80,4 +80,23 @@ export function runGo(args: readonly string[], cwd: string, env: GoEnv, timeoutM
   const r = spawnSync('go', args, { cwd, env: goEnvironment(env), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 << 20 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runGo, but asynchronous: a test that serves go from this very process (a
+ * loopback proxy or checksum database) must keep its event loop running while
+ * go talks to it, which spawnSync would block.
+ */
+export function runGoAsync(args: readonly string[], cwd: string, env: GoEnv, timeoutMs = 300_000): Promise<GoResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', args, { cwd, env: goEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }

@@ -20,14 +20,17 @@
  * - `go list -m all`: every `.mod` of the module graph and every build-list `.info`.
  * The commands run in a throwaway copy of the fixture, so go.sum lines they add stay there.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { goEnvironment } from './goTool.ts';
-import type { GoEnv, GoResult } from './goTool.ts';
+import type { GoEnv } from './goTool.ts';
+
+/** Re-exported for the tests that import it from here; it lives in goTool.ts. */
+export { runGoAsync } from './goTool.ts';
 
 /** The fixture main modules, by name. */
 export const DEPSET_NAMES = ['large', 'legacy', 'edges'] as const;
@@ -162,22 +165,4 @@ export function prepareDepSet(name: DepSetName): DepSetResult {
   writeFileSync(stampFile, stamp);
   rmSync(home, { recursive: true, force: true });
   return { ok: true, name, dir: src, cacheDir };
-}
-
-/**
- * Runs go asynchronously (unlike runGo), so an HTTP server in this same process
- * (the fixture proxy) can answer it.
- */
-export function runGoAsync(args: readonly string[], cwd: string, env: GoEnv, timeoutMs = 300_000): Promise<GoResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('go', args, { cwd, env: goEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolvePromise({ status: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
 }

@@ -48,6 +48,28 @@ export interface ClientOps {
   writeCache(file: string, data: Uint8Array): Promise<void>;
   /** Reports a proof of server misbehavior (go prints it and exits). */
   securityError(msg: string): void;
+  /**
+   * Optional: told of every signed tree head once it is proven consistent
+   * with the latest one (older, equal or newer), so a caller can keep the
+   * timeline of heads it has seen. A throw fails the operation.
+   */
+  treeVerified?(tree: Tree, note: Uint8Array): void | Promise<void>;
+}
+
+/** A verified lookup. */
+export interface LookupResult {
+  /** The record's lines for the asked path and version (see lookup). */
+  readonly lines: string[];
+  /** The record's id: its leaf index in the log (the lookup body's first line). */
+  readonly recordId: number;
+  /** The size of the signed tree the record was proven to be a leaf of. */
+  readonly treeSize: number;
+}
+
+interface VerifiedRecord {
+  readonly data: Uint8Array;
+  readonly id: number;
+  readonly treeSize: number;
 }
 
 export interface ClientOptions {
@@ -131,7 +153,7 @@ export class SumdbClient {
   private initPromise: Promise<void> | undefined;
   private latest: Tree = { n: 0, hash: EMPTY_TREE_HASH };
   private latestMsg: Uint8Array = new Uint8Array(0);
-  private readonly records = new Map<string, Promise<Uint8Array>>();
+  private readonly records = new Map<string, Promise<VerifiedRecord>>();
   private readonly tiles = new Map<string, Promise<Uint8Array>>();
   private readonly tileSaved = new Set<string>();
 
@@ -160,8 +182,13 @@ export class SumdbClient {
    * throw GonosumdbError.
    */
   async lookup(path: string, vers: string): Promise<string[]> {
+    return (await this.lookupRecord(path, vers)).lines;
+  }
+
+  /** lookup, with the record id and the proving tree's size; the same errors. */
+  async lookupRecord(path: string, vers: string): Promise<LookupResult> {
     if (matchPrefixPatterns(this.noSumDB, path)) throw new GonosumdbError();
-    let data: Uint8Array;
+    let rec: VerifiedRecord;
     try {
       await this.init();
       const epath = escapePath(path);
@@ -174,15 +201,16 @@ export class SumdbClient {
         this.records.set(file, p);
         p.catch(() => this.records.delete(file));
       }
-      data = await p;
+      rec = await p;
     } catch (e) {
       if (e instanceof SumdbSecurityError) throw e;
       throw new SumdbError(`${path}@${vers}: ${errText(e)}`, { cause: e });
     }
     const prefix = `${path} ${vers} `;
-    return utf8Decode(data)
+    const lines = utf8Decode(rec.data)
       .split('\n')
       .filter((line) => line.startsWith(prefix));
+    return { lines, recordId: rec.id, treeSize: rec.treeSize };
   }
 
   private init(): Promise<void> {
@@ -220,16 +248,16 @@ export class SumdbClient {
     }
   }
 
-  private fetchRecord(file: string, remotePath: string): Promise<Uint8Array> {
+  private fetchRecord(file: string, remotePath: string): Promise<VerifiedRecord> {
     return this.run(async (s) => {
       let data = await this.readCache(file);
       const fromRemote = data === undefined;
       data ??= await this.ops.readRemote(remotePath);
       const { id, text, rest } = parseRecord(data);
       await this.mergeLatest(rest, s);
-      await this.checkRecord(id, text, s);
+      const treeSize = await this.checkRecord(id, text, s);
       if (fromRemote) await this.ops.writeCache(file, data);
-      return data;
+      return { data, id, treeSize };
     });
   }
 
@@ -280,12 +308,14 @@ export class SumdbClient {
     for (;;) {
       if (tree.n <= latest.n) {
         await this.checkTrees(tree, msg, latest, latestMsg, s);
+        await this.ops.treeVerified?.(tree, msg);
         return tree.n < latest.n ? MSG_PAST : MSG_NOW;
       }
       await this.checkTrees(latest, latestMsg, tree, msg, s);
       if (this.latest === latest) {
         this.latest = tree;
         this.latestMsg = msg;
+        await this.ops.treeVerified?.(tree, msg);
         return MSG_FUTURE;
       }
       latest = this.latest;
@@ -325,14 +355,15 @@ export class SumdbClient {
     throw new SumdbSecurityError(report);
   }
 
-  /** Proves that record id of the latest tree is data. */
-  private async checkRecord(id: number, data: Uint8Array, s: Session): Promise<void> {
+  /** Proves that record id of the latest tree is data; returns that tree's size. */
+  private async checkRecord(id: number, data: Uint8Array, s: Session): Promise<number> {
     const latest = this.latest;
     if (id < 0 || id >= latest.n) throw new SumdbError(`cannot validate record ${id} in tree of size ${latest.n}`);
     const [h] = await tileHashReader(latest, s).readHashes([storedHashIndex(0, id)]);
     if (h === undefined || !hashEqual(h, await recordHash(data))) {
       throw new SumdbError('cannot authenticate record data in server response');
     }
+    return latest.n;
   }
 
   /**
