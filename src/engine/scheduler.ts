@@ -373,6 +373,9 @@ export class JobRunner {
             return;
           case 'security':
             await this.#fail(key, 'security', err);
+            // A checksum database caught lying (a fork of its log) taints every
+            // answer it gives: the whole job stops with the proof, as go exits.
+            if (message.includes('misbehavior detected')) this.stop({ kind: 'pause', reason: message });
             return;
           case 'zip-rules':
             await this.#fail(key, 'zip-rules', err);
