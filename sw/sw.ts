@@ -2,6 +2,8 @@
 import { precacheAndRoute, cleanupOutdatedCaches, createHandlerBoundToURL } from 'workbox-precaching';
 import type { PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { registerMetadataCaching } from './metadataCaching.ts';
+import { registerBackgroundSync } from './backgroundSync.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | PrecacheEntry)[] };
 
@@ -17,6 +19,12 @@ registerRoute(
     denylist: [/^\/assets\//, /^\/goproxy\//, /^\/sumdb\//],
   }),
 );
+
+// GOPROXY and checksum-database metadata: immutable answers cache-first,
+// lists and tree heads network-first; zips and Range requests untouched.
+registerMetadataCaching();
+// A Background Sync event only wakes the pages' download engine.
+registerBackgroundSync();
 
 self.addEventListener('message', (event) => {
   if ((event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();

@@ -1,0 +1,53 @@
+/**
+ * The IndexedDB schema of the engine store and the migrations that build it.
+ *
+ * The database version is the number of migrations: migration i (0-based)
+ * takes a database at version i to version i + 1, inside the versionchange
+ * transaction, so a failed step leaves the previous version intact. A step
+ * may await only requests of that transaction (no fetch, no timers).
+ *
+ * Rules for adding a version: append a step, never edit a released one; when a
+ * record format changes, bump the record's formatVersion and rewrite the old
+ * records in the same step, so the store never hands the engine a record in a
+ * format it does not know. Steps that delete data should be rare: a browser
+ * that crashes mid-upgrade simply reruns the step from the old version.
+ */
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { ChunkRecord, DownloadRecord, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from '../../engine/ports.ts';
+
+/** The schema at the newest version. */
+export interface ModcarryDB extends DBSchema {
+  jobs: { key: string; value: JobRecordBase };
+  moduleStates: { key: [string, string]; value: ModuleStateRecordBase };
+  files: { key: string; value: { record: FileRecord; data: Blob } };
+  downloads: { key: string; value: DownloadRecord };
+  chunks: { key: [string, number]; value: { record: ChunkRecord; data: Blob } };
+  log: {
+    key: number;
+    value: LogEntry & { seq?: number };
+    indexes: { byJob: string; byJobModule: [string, string] };
+  };
+  meta: { key: string; value: Uint8Array };
+}
+
+/** One schema step, run inside the upgrade's versionchange transaction. */
+export type IdbMigration = (
+  db: IDBPDatabase<ModcarryDB>,
+  tx: IDBPTransaction<ModcarryDB, StoreNames<ModcarryDB>[], 'versionchange'>,
+) => void | Promise<void>;
+
+/** Version 1: every store of the engine store. */
+const v1: IdbMigration = (db) => {
+  db.createObjectStore('jobs', { keyPath: 'id' });
+  db.createObjectStore('moduleStates', { keyPath: ['jobId', 'module'] });
+  db.createObjectStore('files');
+  db.createObjectStore('downloads');
+  db.createObjectStore('chunks');
+  const log = db.createObjectStore('log', { keyPath: 'seq', autoIncrement: true });
+  log.createIndex('byJob', 'jobId');
+  log.createIndex('byJobModule', ['jobId', 'module']);
+  db.createObjectStore('meta');
+};
+
+/** The migrations of this build; IDB_MIGRATIONS.length is the DB version. */
+export const IDB_MIGRATIONS: readonly IdbMigration[] = [v1];

@@ -1,0 +1,428 @@
+/**
+ * The engine's store on IndexedDB (through idb): the browser counterpart of
+ * the memory and file-system stores, kept to the EngineStore invariants in
+ * src/engine/ports.ts.
+ *
+ * Layout (DB version = number of migrations, see idbMigrations.ts):
+ * - jobs          key id                 engine-owned job records
+ * - moduleStates  key [jobId, module]    engine-owned per-module records
+ * - files         key path               { record, data: Blob }
+ * - downloads     key path               DownloadRecord (progress of a ranged download)
+ * - chunks        key [path, index]      { record, data: Blob }, 1-4 MiB each
+ * - log           key seq (autoIncrement), indexes byJob and byJobModule
+ * - meta          key string             Uint8Array, compare-and-swap
+ *
+ * Why these choices:
+ * - Blob values: Chromium keeps them as separate files and reads them lazily,
+ *   so a zip assembled as new Blob(chunks) stays disk-backed.
+ * - A chunk and the progress record that counts it are written in one
+ *   readwrite transaction, so a crash leaves both or neither. The transaction
+ *   is opened only after the bytes are in hand: nothing but IndexedDB requests
+ *   is awaited inside it (it would auto-commit).
+ * - Chunk writes use relaxed durability (the default since Chrome 121, about
+ *   10x faster for many small writes); a verified file and migrations use
+ *   strict, since losing those would cost a re-verification or corrupt data.
+ * - QuotaExceededError, and the AbortError Chromium sometimes raises near the
+ *   limit instead, become StorageFullError with the numbers from
+ *   navigator.storage.estimate(). The connection is then reopened: Firefox can
+ *   leave it wedged read-only after a quota error.
+ * - When the browser terminates the connection, or another tab needs a newer
+ *   version (versionchange), the connection is dropped and the next call opens
+ *   a fresh one; a call that hit the closing connection is retried once.
+ */
+import { openDB } from 'idb';
+import type { IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import { StorageFullError } from '../../engine/ports.ts';
+import type {
+  ChunkRecord,
+  DownloadRecord,
+  EngineStore,
+  FileRecord,
+  JobRecordBase,
+  LogEntry,
+  ModuleStateRecordBase,
+} from '../../engine/ports.ts';
+import { IDB_MIGRATIONS } from './idbMigrations.ts';
+import type { IdbMigration, ModcarryDB } from './idbMigrations.ts';
+
+export type { ModcarryDB } from './idbMigrations.ts';
+
+/** The default database name; one database per browser profile and origin. */
+export const DEFAULT_DB_NAME = 'modcarry';
+
+export interface IdbStoreOptions {
+  /** Database name (tests use a fresh one each). */
+  name?: string;
+  /** Storage estimate for StorageFullError (default navigator.storage.estimate). */
+  estimate?: () => Promise<{ usage: number; quota: number } | undefined>;
+  /** Schema migrations; the DB version is their count. Tests pass their own list. */
+  migrations?: readonly IdbMigration[];
+}
+
+/** An EngineStore on IndexedDB, plus close() to release the connection. */
+export interface IdbStore extends EngineStore {
+  close(): void;
+}
+
+type Db = IDBPDatabase<ModcarryDB>;
+type Stores = StoreNames<ModcarryDB>;
+type WriteTx<S extends Stores[]> = IDBPTransaction<ModcarryDB, S, 'readwrite'>;
+
+/** Opens (creating or migrating) the store's database. */
+export async function openIdbStore(options: IdbStoreOptions = {}): Promise<IdbStore> {
+  const store = new IdbEngineStore(options);
+  await store.connection();
+  return store;
+}
+
+class IdbEngineStore implements IdbStore {
+  readonly #name: string;
+  readonly #migrations: readonly IdbMigration[];
+  readonly #estimate: () => Promise<{ usage: number; quota: number } | undefined>;
+  #db: Promise<Db> | undefined;
+  #closed = false;
+
+  constructor(options: IdbStoreOptions) {
+    this.#name = options.name ?? DEFAULT_DB_NAME;
+    this.#migrations = options.migrations ?? IDB_MIGRATIONS;
+    this.#estimate = options.estimate ?? defaultEstimate;
+  }
+
+  /** The open connection, opening (and migrating) it when there is none. */
+  connection(): Promise<Db> {
+    if (this.#closed) return Promise.reject(new Error('modcarry: the IndexedDB store was closed'));
+    this.#db ??= this.#open();
+    return this.#db;
+  }
+
+  #open(): Promise<Db> {
+    const migrations = this.#migrations;
+    let stepError: unknown;
+    const opening = openDB<ModcarryDB>(this.#name, migrations.length, {
+      async upgrade(db, oldVersion, newVersion, tx) {
+        // idb ignores this promise: a failing step must abort the versionchange
+        // transaction itself, or what ran before the failure would commit.
+        try {
+          for (let v = oldVersion; v < (newVersion ?? migrations.length); v++) {
+            const step = migrations[v];
+            if (step === undefined) throw new Error(`modcarry: no IndexedDB migration to version ${v + 1}`);
+            await step(db, tx);
+          }
+        } catch (err) {
+          stepError = err;
+          tx.done.catch(() => undefined);
+          try {
+            tx.abort();
+          } catch {
+            // already aborted
+          }
+        }
+      },
+      blocking: () => this.#drop(),
+      terminated: () => this.#drop(),
+    }).catch((err: unknown) => {
+      if (this.#db === opening) this.#db = undefined;
+      throw stepError ?? err;
+    });
+    return opening;
+  }
+
+  /** Forgets the connection (closing it); the next call reopens. */
+  #drop(): void {
+    const db = this.#db;
+    this.#db = undefined;
+    void db?.then((d) => d.close(), () => undefined);
+  }
+
+  close(): void {
+    this.#drop();
+    this.#closed = true;
+  }
+
+  /** Runs fn on the connection, retrying once on a fresh one if the old was closing. */
+  async #with<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.connection();
+    try {
+      return await fn(db);
+    } catch (err) {
+      if (!isClosingConnection(err) || this.#closed) throw err;
+      if (this.#db !== undefined && (await this.#db.catch(() => undefined)) === db) this.#drop();
+      return fn(await this.connection());
+    }
+  }
+
+  /**
+   * One readwrite transaction over stores. fn issues requests only (no other
+   * awaits); a synchronous throw or a failed request aborts the whole
+   * transaction. Quota failures become StorageFullError(needed).
+   */
+  async #write<S extends Stores[], T>(
+    stores: S,
+    durability: 'relaxed' | 'strict' | 'default',
+    needed: number,
+    fn: (tx: WriteTx<S>) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.#with(async (db) => {
+        const tx = db.transaction(stores, 'readwrite', { durability });
+        const done = tx.done;
+        try {
+          const result = await fn(tx);
+          await done;
+          return result;
+        } catch (err) {
+          try {
+            tx.abort();
+          } catch {
+            // The transaction had already aborted (the browser did it: quota,
+            // I/O): its own error is the cause, not the follow-on one here.
+            throw await done.then(
+              () => err,
+              (abortErr: unknown) => abortErr ?? err,
+            );
+          }
+          done.catch(() => undefined);
+          throw err;
+        }
+      });
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      this.#drop();
+      throw new StorageFullError(needed, await this.#available(), err);
+    }
+  }
+
+  async #available(): Promise<number | undefined> {
+    try {
+      const e = await this.#estimate();
+      return e === undefined ? undefined : Math.max(0, e.quota - e.usage);
+    } catch {
+      return undefined;
+    }
+  }
+
+  // --- jobs and module states ---------------------------------------------
+
+  async putJob(job: JobRecordBase): Promise<void> {
+    await this.#write(['jobs'], 'default', 0, (tx) => tx.objectStore('jobs').put(job));
+  }
+
+  getJob(id: string): Promise<JobRecordBase | undefined> {
+    return this.#with((db) => db.get('jobs', id));
+  }
+
+  listJobs(): Promise<JobRecordBase[]> {
+    return this.#with((db) => db.getAll('jobs'));
+  }
+
+  async deleteJob(id: string): Promise<void> {
+    await this.#write(['jobs', 'moduleStates'], 'default', 0, async (tx) => {
+      await Promise.all([tx.objectStore('jobs').delete(id), tx.objectStore('moduleStates').delete(jobRange(id))]);
+    });
+  }
+
+  async putModuleState(state: ModuleStateRecordBase): Promise<void> {
+    await this.#write(['moduleStates'], 'default', 0, (tx) => tx.objectStore('moduleStates').put(state));
+  }
+
+  listModuleStates(jobId: string): Promise<ModuleStateRecordBase[]> {
+    return this.#with((db) => db.getAll('moduleStates', jobRange(jobId)));
+  }
+
+  // --- files ----------------------------------------------------------------
+
+  async putFile(record: FileRecord, data: Blob | Uint8Array): Promise<void> {
+    const blob = data instanceof Uint8Array ? new Blob([bytesPart(data)]) : data;
+    if (blob.size !== record.size) {
+      throw new Error(`modcarry: putFile ${record.path}: record says ${record.size} bytes, data has ${blob.size}`);
+    }
+    await this.#write(['files'], record.verified ? 'strict' : 'default', blob.size, async (tx) => {
+      const files = tx.objectStore('files');
+      const old = await files.get(record.path);
+      if (old !== undefined && old.record.verified && !record.verified) {
+        throw new Error(`modcarry: refusing to overwrite verified ${record.path} with unverified bytes`);
+      }
+      await files.put({ record, data: blob }, record.path);
+    });
+  }
+
+  async getFileRecord(path: string): Promise<FileRecord | undefined> {
+    return (await this.#with((db) => db.get('files', path)))?.record;
+  }
+
+  async getFile(path: string): Promise<Blob | undefined> {
+    return (await this.#with((db) => db.get('files', path)))?.data;
+  }
+
+  async listFiles(prefix: string): Promise<FileRecord[]> {
+    const range = prefix === '' ? undefined : IDBKeyRange.bound(prefix, prefix + '\uffff');
+    const all = await this.#with((db) => db.getAll('files', range));
+    // The range is by UTF-16 code units; '\uffff' bounds every BMP continuation
+    // but not astral ones, so filter exactly.
+    return all.filter((f) => f.record.path.startsWith(prefix)).map((f) => f.record);
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    await this.#write(['files'], 'default', 0, (tx) => tx.objectStore('files').delete(path));
+  }
+
+  // --- downloads and chunks -------------------------------------------------
+
+  getDownload(path: string): Promise<DownloadRecord | undefined> {
+    return this.#with((db) => db.get('downloads', path));
+  }
+
+  async resetDownload(record: DownloadRecord): Promise<void> {
+    await this.#write(['downloads', 'chunks'], 'default', 0, async (tx) => {
+      await Promise.all([tx.objectStore('chunks').delete(chunkRange(record.path, 0)), tx.objectStore('downloads').put(record, record.path)]);
+    });
+  }
+
+  async commitChunk(chunk: ChunkRecord, data: Uint8Array, progress: DownloadRecord): Promise<void> {
+    if (chunk.path !== progress.path) throw new Error(`modcarry: commitChunk: chunk of ${chunk.path} with progress of ${progress.path}`);
+    if (data.length !== chunk.length) throw new Error(`modcarry: commitChunk ${chunk.path}#${chunk.index}: record says ${chunk.length} bytes, data has ${data.length}`);
+    const blob = new Blob([bytesPart(data)]);
+    await this.#write(['chunks', 'downloads'], 'relaxed', data.length, async (tx) => {
+      // The chunk first: if its put throws, the progress is never queued.
+      const put = quiet(tx.objectStore('chunks').put({ record: chunk, data: blob }, [chunk.path, chunk.index]));
+      await Promise.all([put, tx.objectStore('downloads').put(progress, progress.path)]);
+    });
+  }
+
+  async listChunks(path: string): Promise<ChunkRecord[]> {
+    const all = await this.#with((db) => db.getAll('chunks', chunkRange(path, 0)));
+    return all.map((c) => c.record);
+  }
+
+  async getChunk(path: string, index: number): Promise<Blob | undefined> {
+    return (await this.#with((db) => db.get('chunks', [path, index])))?.data;
+  }
+
+  async truncateDownload(path: string, from: number, progress: DownloadRecord): Promise<void> {
+    await this.#write(['chunks', 'downloads'], 'default', 0, async (tx) => {
+      await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, from)), tx.objectStore('downloads').put(progress, path)]);
+    });
+  }
+
+  async deleteDownload(path: string): Promise<void> {
+    await this.#write(['chunks', 'downloads'], 'default', 0, async (tx) => {
+      await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
+    });
+  }
+
+  // --- change log -------------------------------------------------------------
+
+  async appendLog(entry: LogEntry): Promise<void> {
+    const { seq: _seq, ...rest } = entry;
+    await this.#write(['log'], 'default', 0, (tx) => tx.objectStore('log').add(rest));
+  }
+
+  readLog(jobId: string, opts: { module?: string; afterSeq?: number; limit?: number } = {}): Promise<LogEntry[]> {
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const after = opts.afterSeq ?? -1;
+    return this.#with(async (db) => {
+      const out: LogEntry[] = [];
+      if (limit <= 0) return out;
+      const tx = db.transaction('log');
+      // Within one index key, records come in primary-key (seq) order, so the
+      // cursor jumps straight past afterSeq.
+      if (opts.module === undefined) {
+        const key = jobId;
+        let cursor = await tx.store.index('byJob').openCursor(IDBKeyRange.only(key));
+        if (cursor !== null && cursor.primaryKey <= after) cursor = await cursor.continuePrimaryKey(key, after + 1);
+        for (; cursor !== null && out.length < limit; cursor = await cursor.continue()) out.push(cursor.value);
+      } else {
+        const key: [string, string] = [jobId, opts.module];
+        let cursor = await tx.store.index('byJobModule').openCursor(IDBKeyRange.only(key));
+        if (cursor !== null && cursor.primaryKey <= after) cursor = await cursor.continuePrimaryKey(key, after + 1);
+        for (; cursor !== null && out.length < limit; cursor = await cursor.continue()) out.push(cursor.value);
+      }
+      await tx.done;
+      return out;
+    });
+  }
+
+  // --- meta -------------------------------------------------------------------
+
+  getMeta(key: string): Promise<Uint8Array | undefined> {
+    return this.#with((db) => db.get('meta', key));
+  }
+
+  casMeta(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    return this.#write(['meta'], 'strict', value.length, async (tx) => {
+      const meta = tx.objectStore('meta');
+      const current = await meta.get(key);
+      if (!sameBytes(current, expected)) return false;
+      await meta.put(value.slice(), key);
+      return true;
+    });
+  }
+
+  // --- usage ------------------------------------------------------------------
+
+  usage(): Promise<number> {
+    return this.#with(async (db) => {
+      const tx = db.transaction(['files', 'chunks']);
+      let total = 0;
+      for await (const c of tx.objectStore('files')) total += c.value.record.size;
+      for await (const c of tx.objectStore('chunks')) total += c.value.record.length;
+      await tx.done;
+      return total;
+    });
+  }
+}
+
+/** All moduleStates keys of one job. */
+function jobRange(jobId: string): IDBKeyRange {
+  // Arrays sort after every string, so [jobId, []] bounds all [jobId, module].
+  return IDBKeyRange.bound([jobId], [jobId, []]);
+}
+
+/** The chunks of path with index >= from. */
+function chunkRange(path: string, from: number): IDBKeyRange {
+  // Strings sort after every number, so [path, ''] bounds all [path, index].
+  return IDBKeyRange.bound([path, from], [path, '']);
+}
+
+/**
+ * p, marked as handled: when a later request of the same transaction throws
+ * synchronously, p's rejection is reported through the transaction instead.
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A BlobPart of data's bytes (a Uint8Array over a SharedArrayBuffer is copied). */
+function bytesPart(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  return data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
+}
+
+function errorName(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'name' in err && typeof err.name === 'string' ? err.name : undefined;
+}
+
+/** The errors browsers raise when a write runs out of space. */
+function isStorageFull(err: unknown): boolean {
+  const name = errorName(err);
+  return name === 'QuotaExceededError' || name === 'AbortError';
+}
+
+/** The error of a call on a connection that is closing or was closed under us. */
+function isClosingConnection(err: unknown): boolean {
+  return errorName(err) === 'InvalidStateError';
+}
+
+async function defaultEstimate(): Promise<{ usage: number; quota: number } | undefined> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (storage?.estimate === undefined) return undefined;
+  const e = await storage.estimate();
+  return e.usage === undefined || e.quota === undefined ? undefined : { usage: e.usage, quota: e.quota };
+}

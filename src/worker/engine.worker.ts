@@ -1,0 +1,26 @@
+/**
+ * The dedicated worker that runs the download engine off the page's thread
+ * (a service worker would be stopped when idle). The page talks to it through
+ * src/app/engineBridge.ts; the protocol is engineProtocol.ts.
+ */
+import { createEngine } from '../engine/engine.ts';
+import { browserPorts, webLocks } from '../platform/browser/browserPorts.ts';
+import { ENGINE_CHANNEL } from '../platform/browser/engineProtocol.ts';
+import type { FromWorker } from '../platform/browser/engineProtocol.ts';
+import { openIdbStore } from '../platform/browser/idbStore.ts';
+import { startEngineHost } from './engineHost.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+startEngineHost(
+  {
+    postMessage: (m: FromWorker) => self.postMessage(m),
+    addEventListener: (type, listener) => self.addEventListener(type, listener),
+  },
+  {
+    openStore: () => openIdbStore(),
+    createEngine: (store) => createEngine(browserPorts(store)),
+    locks: webLocks(),
+    channel: new BroadcastChannel(ENGINE_CHANNEL),
+  },
+);

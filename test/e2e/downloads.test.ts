@@ -1,0 +1,368 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+import type { Page } from 'playwright-core';
+import { chromiumAvailability, launchChromium } from '../support/browser.ts';
+import type { LaunchedChromium } from '../support/browser.ts';
+import { startFixtureProxy } from '../support/fixtureProxy.ts';
+import type { FixtureProxy } from '../support/fixtureProxy.ts';
+import { writeZip } from '../support/zipWriter.ts';
+import { createServer as createAppServer } from '../../src/server/createServer.ts';
+import type { RunningServer } from '../../src/server/createServer.ts';
+import { hashGoMod, hashZip } from '../../src/core/dirhash/hash.ts';
+import { openZip } from '../../src/core/zip/reader.ts';
+import { bytesSource } from '../../src/core/zip/source.ts';
+import type { Plan, PlannedModule } from '../../src/core/plan/types.ts';
+import type { EngineBridge } from '../../src/app/engineBridge.ts';
+import type { JobProgress } from '../../src/engine/engine.ts';
+
+// The durable download engine in Chromium, driven through the page's bridge
+// (window.modcarry, present in the 'e2e' build mode only) against the loopback
+// fixture proxy, reached same-origin through a test relay at /goproxy/ (the
+// app's CSP allows connect-src 'self' only, as production does). Zips are sent
+// slowly so each scenario can interrupt a download in the middle: network
+// cut, page reload, browser killed. The service worker's metadata cache is
+// checked at the end. (Quota exhaustion is covered by the store's unit tests:
+// CDP Storage.overrideQuotaForOrigin did not change navigator.storage.estimate()
+// in a persistent Chromium 156 profile.)
+const ROOT = resolve(import.meta.dirname, '../..');
+const ZIP_SIZE = 3 << 20;
+const CHUNK = 64 << 10;
+const chromium = chromiumAvailability();
+
+interface Fixture {
+  path: string;
+  version: string;
+  zip: Uint8Array;
+  mod: Uint8Array;
+  zipSha256: string;
+  module: PlannedModule;
+}
+
+/** One module whose zip is ZIP_SIZE bytes of incompressible data (stored, so it stays that big). */
+async function writeModule(dir: string, path: string, seed: number): Promise<Fixture> {
+  const version = 'v1.0.0';
+  const mod = new TextEncoder().encode(`module ${path}\n\ngo 1.21\n`);
+  const data = new Uint8Array(ZIP_SIZE);
+  let x = seed * 2654435761;
+  for (let i = 0; i < data.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    data[i] = x >>> 24;
+  }
+  const zip = writeZip([
+    { name: `${path}@${version}/go.mod`, data: mod },
+    { name: `${path}@${version}/data.bin`, data, method: 0 },
+  ]);
+  const vdir = join(dir, path, '@v');
+  mkdirSync(vdir, { recursive: true });
+  writeFileSync(join(vdir, 'list'), `${version}\n`);
+  writeFileSync(join(vdir, `${version}.info`), JSON.stringify({ Version: version, Time: '2024-01-01T00:00:00Z' }));
+  writeFileSync(join(vdir, `${version}.mod`), mod);
+  writeFileSync(join(vdir, `${version}.zip`), zip);
+  const h1zip = await hashZip(await openZip(bytesSource(zip)));
+  const h1mod = await hashGoMod(mod);
+  return {
+    path,
+    version,
+    zip,
+    mod,
+    zipSha256: createHash('sha256').update(zip).digest('hex'),
+    module: { path, version, fetchPath: path, fetchVersion: version, files: ['info', 'mod', 'zip'], reasons: ['query'], goSum: { zip: [h1zip], mod: [h1mod] } },
+  };
+}
+
+function planOf(f: Fixture): Plan {
+  return { formatVersion: 1, modules: [f.module], goSumNotNeeded: [], goSumMissing: [], notCarried: [], warnings: [] };
+}
+
+/**
+ * A front server on one origin: /goproxy/* to the fixture proxy (the relay the
+ * app's server will provide), everything else to the built app.
+ */
+interface Front {
+  url: string;
+  /** Drops every open connection, as a network cut does to transfers in flight. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+async function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Front> {
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const toProxy = url.startsWith('/goproxy/');
+    const target = new URL(toProxy ? url.slice('/goproxy'.length) : url, toProxy ? proxy.url : app.url);
+    const headers = { ...req.headers, host: target.host };
+    const up = request(target, { method: req.method, headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+      r.on('error', () => res.destroy());
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut: () => server.closeAllConnections(),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** The pid of the Chromium browser process running on profile (the one without --type=). */
+function browserPid(profile: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return Number(name);
+  }
+  return undefined;
+}
+
+type Hooked = { modcarry?: EngineBridge };
+
+async function bridgeReady(page: Page): Promise<string> {
+  await page.waitForFunction(() => (window as Hooked).modcarry !== undefined);
+  return page.evaluate(() => (window as Hooked).modcarry!.ready);
+}
+
+async function progress(page: Page, jobId: string): Promise<JobProgress> {
+  return page.evaluate((id) => (window as Hooked).modcarry!.call('progress', id), jobId);
+}
+
+/** Creates a job for f and starts it without waiting for the end. */
+async function startJob(page: Page, f: Fixture, goproxy: string): Promise<string> {
+  return page.evaluate(
+    async ({ plan, goproxy, chunk }) => {
+      const m = (window as Hooked).modcarry!;
+      const job = await m.call(
+        'createJob',
+        { env: { GOPROXY: goproxy, GONOPROXY: '', GOSUMDB: 'off', GONOSUMDB: '' }, sources: [{ kind: 'e2e', name: 'downloads.test.ts' }] },
+        plan,
+        { chunkSize: chunk, retry: { baseDelayMs: 200, maxDelayMs: 1000 }, probeIntervalMs: 500 },
+      );
+      void m.call('start', job.id).catch(() => undefined);
+      return job.id;
+    },
+    { plan: planOf(f), goproxy, chunk: CHUNK },
+  );
+}
+
+async function waitBytes(page: Page, jobId: string, atLeast: number): Promise<number> {
+  let bytes = 0;
+  await expect
+    .poll(async () => (bytes = (await progress(page, jobId)).bytes), { timeout: 60_000, interval: 100 })
+    .toBeGreaterThanOrEqual(atLeast);
+  return bytes;
+}
+
+async function waitDone(page: Page, jobId: string): Promise<JobProgress> {
+  await expect.poll(async () => (await progress(page, jobId)).status, { timeout: 90_000, interval: 200 }).toBe('done');
+  return progress(page, jobId);
+}
+
+/** SHA-256 of the verified zip as the page's IndexedDB holds it, read through Blob bytes. */
+async function storedZipSha256(page: Page, f: Fixture): Promise<string | null> {
+  return page.evaluate(async (path) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('modcarry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const value = await new Promise<{ record: { verified: boolean }; data: Blob } | undefined>((res, rej) => {
+      const r = db.transaction('files').objectStore('files').get(`cache/download/${path}/@v/v1.0.0.zip`);
+      r.onsuccess = () => res(r.result as never);
+      r.onerror = () => rej(r.error);
+    });
+    db.close();
+    if (value === undefined || !value.record.verified) return null;
+    const digest = await crypto.subtle.digest('SHA-256', await value.data.arrayBuffer());
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, f.path);
+}
+
+async function readEvents(page: Page, jobId: string): Promise<string[]> {
+  const log = await page.evaluate((id) => (window as Hooked).modcarry!.call('readLog', id), jobId);
+  return log.map((e) => (e.module === '' ? e.event : `${e.event}:${e.detail ?? ''}`));
+}
+
+describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
+  let work: string;
+  let appDir: string;
+  let app: RunningServer;
+  let proxy: FixtureProxy;
+  let front: Front;
+  let browser: LaunchedChromium | undefined;
+  let profile: string;
+  let page: Page;
+  let goproxy: string;
+  const fixtures: Fixture[] = [];
+  const pageErrors: string[] = [];
+
+  async function launch(): Promise<void> {
+    browser = await launchChromium({ userDataDir: profile });
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(front.url + '/');
+    expect(await bridgeReady(page)).toBe('leader');
+  }
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'modcarry-e2e-downloads-'));
+    appDir = join(work, 'app');
+    // The app as production builds it, plus window.modcarry (mode 'e2e').
+    // Vitest sets NODE_ENV=test, which would make Vite build a development
+    // bundle (import.meta.env.DEV, no service worker registration).
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    await build({
+      configFile: join(ROOT, 'vite.config.ts'),
+      root: ROOT,
+      mode: 'e2e',
+      logLevel: 'warn',
+      build: { outDir: appDir, emptyOutDir: true },
+      plugins: [
+        {
+          name: 'modcarry-e2e-engine-hook',
+          transform(code, id) {
+            if (resolve(id) !== join(ROOT, 'src/app/main.tsx')) return null;
+            return { code: `${code}\nimport { installEngineHook } from './engineBridge.ts';\ninstallEngineHook();\n`, map: null };
+          },
+        },
+      ],
+    }).finally(() => {
+      process.env.NODE_ENV = nodeEnv;
+    });
+    const tree = join(work, 'proxy');
+    for (let i = 0; i < 3; i++) fixtures.push(await writeModule(tree, `example.com/big${i}`, i + 1));
+    proxy = await startFixtureProxy({ root: tree, faults: [{ path: '**/*.zip', fault: { kind: 'slow', bytesPerSecond: 1_500_000 } }] });
+    app = await createAppServer({ root: appDir, port: 0, host: '127.0.0.1' });
+    front = await startFront(app, proxy);
+    goproxy = `${front.url}/goproxy`;
+    profile = join(work, 'profile');
+    await launch();
+    // Let the service worker take control, so the worker's metadata fetches go through it.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await page.reload();
+    expect(await bridgeReady(page)).toBe('leader');
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await front?.close();
+    await app?.close();
+    await proxy?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('finishes with identical bytes after the network is cut mid-download and restored', async () => {
+    const f = fixtures[0]!;
+    const jobId = await startJob(page, f, goproxy);
+    await waitBytes(page, jobId, 4 * CHUNK);
+    await browser!.context.setOffline(true);
+    front.cut();
+    const cutAt = (await progress(page, jobId)).bytes;
+    expect(cutAt).toBeLessThan(f.zip.length);
+    // While offline nothing completes.
+    await page.waitForTimeout(1500);
+    expect((await progress(page, jobId)).status).not.toBe('done');
+    await browser!.context.setOffline(false);
+    const done = await waitDone(page, jobId);
+    expect(done.counts.verified).toBe(1);
+    expect(done.bytes).toBe(f.zip.length);
+    expect(await storedZipSha256(page, f)).toBe(f.zipSha256);
+    // The change log tells the story: created, started, lost the network, got it back, verified, done.
+    const events = await readEvents(page, jobId);
+    expect(events[0]).toBe('job-created');
+    expect(events).toContain('job-start');
+    expect(events).toContain('offline');
+    expect(events).toContain('online');
+    expect(events.indexOf('offline')).toBeLessThan(events.indexOf('online'));
+    expect(events.at(-1)).toBe('job-done');
+    // The zip was fetched with Range requests resuming after the committed bytes, not from 0 again.
+    const zipRequests = proxy.log.requests(`/${f.path}/@v/v1.0.0.zip`);
+    expect(zipRequests.some((r) => r.range !== undefined && r.range !== 'bytes=0-')).toBe(true);
+  });
+
+  it('resumes after the page is reloaded mid-download', async () => {
+    const f = fixtures[1]!;
+    const jobId = await startJob(page, f, goproxy);
+    const before = await waitBytes(page, jobId, 4 * CHUNK);
+    await page.reload();
+    expect(await bridgeReady(page)).toBe('leader');
+    // Bytes committed before the reload are still counted.
+    expect((await progress(page, jobId)).bytes).toBeGreaterThanOrEqual(before);
+    const done = await waitDone(page, jobId);
+    expect(done.counts.verified).toBe(1);
+    expect(await storedZipSha256(page, f)).toBe(f.zipSha256);
+    const zipBytes = proxy.log.bytesServed(`/${f.path}/@v/v1.0.0.zip`);
+    expect(zipBytes).toBeLessThan(2 * f.zip.length);
+  });
+
+  it('finishes after the browser process is killed and relaunched on the same profile', async () => {
+    const f = fixtures[2]!;
+    const jobId = await startJob(page, f, goproxy);
+    const before = await waitBytes(page, jobId, 4 * CHUNK);
+    const main = browserPid(profile);
+    expect(main).toBeDefined();
+    process.kill(main!, 'SIGKILL');
+    await browser!.close().catch(() => undefined);
+    browser = undefined;
+    await launch();
+    expect((await progress(page, jobId)).bytes).toBeGreaterThanOrEqual(before - CHUNK);
+    const done = await waitDone(page, jobId);
+    expect(done.counts.verified).toBe(1);
+    expect(await storedZipSha256(page, f)).toBe(f.zipSha256);
+  });
+
+  it('serves .mod and .info from the service worker cache offline, and never caches zips', async () => {
+    const f = fixtures[0]!;
+    const names = await page.evaluate(async () => {
+      const out: string[] = [];
+      for (const name of await caches.keys()) {
+        for (const req of await (await caches.open(name)).keys()) out.push(new URL(req.url).pathname);
+      }
+      return out;
+    });
+    expect(names).toContain(`/goproxy/${f.path}/@v/v1.0.0.mod`);
+    expect(names).toContain(`/goproxy/${f.path}/@v/v1.0.0.info`);
+    expect(names.filter((n) => n.endsWith('.zip'))).toEqual([]);
+
+    await browser!.context.setOffline(true);
+    try {
+      const got = await page.evaluate(async (path) => {
+        const mod = await fetch(`/goproxy/${path}/@v/v1.0.0.mod`);
+        const info = await fetch(`/goproxy/${path}/@v/v1.0.0.info`);
+        const zip = await fetch(`/goproxy/${path}/@v/v1.0.0.zip`, { headers: { Range: 'bytes=0-9' } }).then(
+          (r) => `status ${r.status}`,
+          () => 'failed',
+        );
+        return { mod: await mod.text(), info: (await info.json()) as { Version: string }, zip };
+      }, f.path);
+      expect(got.mod).toBe(new TextDecoder().decode(f.mod));
+      expect(got.info.Version).toBe('v1.0.0');
+      expect(got.zip).toBe('failed');
+    } finally {
+      await browser!.context.setOffline(false);
+    }
+  });
+
+  it('saw no uncaught page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
