@@ -12,13 +12,33 @@
  * which throws once the limit is crossed, so a deflate bomb is stopped after at
  * most about one slice's worth of expansion (deflate expands at most ~1032x).
  */
-import { Inflate } from 'fflate';
-import { nativeInflateRaw } from '../internal/webstd.ts';
+import { Inflate, inflateSync } from 'fflate';
+import { nativeInflateRaw, nativeInflateRawSync } from '../internal/webstd.ts';
 import type { ByteStream } from '../internal/webstd.ts';
 import { ZipFormatError } from './errors.ts';
 
-/** Input slice per decoder step: bounds one step's output to ~16 MiB. */
-const SLICE = 16 << 10;
+/**
+ * Input slice per decoder step. DEFLATE expands at most ~1032x, so a step can
+ * overshoot the declared size by at most ~1032 slices' worth: the slice is
+ * about the declared size / 1024 (so a lying entry overshoots by at most about
+ * its own declared size), never below 16 KiB (a bomb with a tiny declared size
+ * costs at most ~16 MiB) and never above 256 KiB. Small slices are slow
+ * (every step has a fixed cost), which is why entries small enough are decoded
+ * in one call instead (inflateWhole).
+ */
+function sliceFor(declared: number): number {
+  return Math.min(256 << 10, Math.max(16 << 10, Math.floor(declared / 1024)));
+}
+
+/**
+ * The native decompressor emits its output in small chunks under stream
+ * backpressure, and the sink stops it as soon as the declared size is passed,
+ * so its input can go in larger slices without letting a bomb grow memory.
+ */
+const NATIVE_SLICE = 256 << 10;
+
+/** Entries whose compressed data is at most this many bytes are decoded in one call. */
+export const WHOLE_MAX_COMPRESSED = 1 << 20;
 
 /** Compressed input, re-readable from the start (the fallback reads it again). */
 export type ChunkProducer = () => AsyncIterable<Uint8Array>;
@@ -66,6 +86,7 @@ async function inflateNative(
   ds: { writable: unknown; readable: unknown },
   input: ChunkProducer,
   sink: (chunk: Uint8Array) => void,
+  slice: number,
 ): Promise<void> {
   const writer = (ds.writable as WritableLike).getWriter();
   const reader = (ds.readable as ByteStream).getReader();
@@ -73,7 +94,7 @@ async function inflateNative(
   const pump = (async () => {
     try {
       for await (const chunk of guarded(input)) {
-        for (let i = 0; i < chunk.length; i += SLICE) await writer.write(chunk.subarray(i, Math.min(chunk.length, i + SLICE)));
+        for (let i = 0; i < chunk.length; i += slice) await writer.write(chunk.subarray(i, Math.min(chunk.length, i + slice)));
       }
       await writer.close();
     } catch (err) {
@@ -96,23 +117,48 @@ async function inflateNative(
   if (pumpError !== undefined) throw pumpError;
 }
 
-async function inflateFflate(input: ChunkProducer, sink: (chunk: Uint8Array) => void): Promise<void> {
+async function inflateFflate(input: ChunkProducer, sink: (chunk: Uint8Array) => void, slice: number): Promise<void> {
   const inflater = new Inflate((chunk) => {
     if (chunk.length > 0) sink(chunk);
   });
   try {
     for await (const chunk of guarded(input)) {
-      for (let i = 0; i < chunk.length; i += SLICE) {
-        inflater.push(chunk.subarray(i, Math.min(chunk.length, i + SLICE)), false);
+      for (let i = 0; i < chunk.length; i += slice) {
+        inflater.push(chunk.subarray(i, Math.min(chunk.length, i + slice)), false);
       }
     }
     inflater.push(new Uint8Array(0), true);
   } catch (err) {
     if (err instanceof InflateAbort || err instanceof SourceFailure) throw err;
     // fflate error code 0 is "unexpected EOF"; the rest are corrupt streams.
-    const code = (err as { code?: unknown }).code;
-    if (code === 0) throw new ZipFormatError('unexpected-eof');
-    throw new ZipFormatError('corrupt-deflate', `flate: corrupt input (${err instanceof Error ? err.message : String(err)})`);
+    throw fflateError(err);
+  }
+}
+
+/** fflate's error as Go's: code 0 is "unexpected EOF"; the rest are corrupt streams. */
+function fflateError(err: unknown): ZipFormatError {
+  const code = (err as { code?: unknown }).code;
+  if (code === 0) return new ZipFormatError('unexpected-eof');
+  return new ZipFormatError('corrupt-deflate', `flate: corrupt input (${err instanceof Error ? err.message : String(err)})`);
+}
+
+/**
+ * Decodes a whole raw DEFLATE stream held in memory into a buffer of
+ * declared + 1 bytes, in one call (fast for the many small files of a module).
+ * The output never exceeds that buffer (fflate drops writes past its end), so
+ * memory stays bounded whatever the data says; a result of declared + 1 bytes
+ * means the data inflates to more than declared. Trailing bytes after the
+ * final block are ignored, as Go does.
+ */
+export function inflateWhole(data: Uint8Array, declared: number): Uint8Array {
+  // The runtime's zlib, when present, decides only successes: the data decoded
+  // completely within the limit (Go also ignores bytes after the final block).
+  const fast = nativeInflateRawSync(data, declared + 1);
+  if (fast !== undefined) return fast;
+  try {
+    return inflateSync(data, { out: new Uint8Array(declared + 1) });
+  } catch (err) {
+    throw fflateError(err);
   }
 }
 
@@ -127,13 +173,15 @@ export async function inflateRaw(
   sink: (chunk: Uint8Array) => void,
   onRestart: () => void,
   backend: InflateBackend = 'auto',
+  declared = 0,
 ): Promise<void> {
+  const slice = sliceFor(declared);
   try {
     if (backend !== 'fflate') {
       const ds = nativeInflateRaw();
       if (ds !== undefined) {
         try {
-          await inflateNative(ds, input, sink);
+          await inflateNative(ds, input, sink, NATIVE_SLICE);
           return;
         } catch (err) {
           if (err instanceof InflateAbort || err instanceof SourceFailure) throw err;
@@ -144,7 +192,7 @@ export async function inflateRaw(
         throw new Error('modcarry: this runtime lacks DecompressionStream(\'deflate-raw\')');
       }
     }
-    await inflateFflate(input, sink);
+    await inflateFflate(input, sink, slice);
   } catch (err) {
     if (err instanceof InflateAbort || err instanceof SourceFailure) throw err.reason;
     throw err;

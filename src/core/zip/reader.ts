@@ -22,7 +22,7 @@
 import { utf8Decode } from '../internal/webstd.ts';
 import { crc32Update } from './crc32.ts';
 import { ZipFormatError } from './errors.ts';
-import { InflateAbort, inflateRaw } from './inflate.ts';
+import { InflateAbort, inflateRaw, inflateWhole, WHOLE_MAX_COMPRESSED } from './inflate.ts';
 import type { InflateBackend } from './inflate.ts';
 import type { RandomAccessSource } from './source.ts';
 
@@ -318,7 +318,7 @@ class BoundedBuffer {
   length = 0;
 
   constructor(private readonly limit: number) {
-    this.buf = new Uint8Array(Math.min(limit, 1 << 20));
+    this.buf = new Uint8Array(0);
   }
 
   /** Appends chunk; returns false (appending nothing) if that would pass the limit. */
@@ -326,7 +326,7 @@ class BoundedBuffer {
     const need = this.length + chunk.length;
     if (need > this.limit) return false;
     if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.min(this.limit, Math.max(need, this.buf.length * 2)));
+      const grown = new Uint8Array(Math.min(this.limit, Math.max(need, this.buf.length * 2, 64 << 10)));
       grown.set(this.buf.subarray(0, this.length));
       this.buf = grown;
     }
@@ -337,6 +337,12 @@ class BoundedBuffer {
 
   reset(): void {
     this.length = 0;
+  }
+
+  /** Takes data (at most limit bytes) as the whole content, without copying. */
+  adopt(data: Uint8Array): void {
+    this.buf = data;
+    this.length = data.length;
   }
 
   bytes(): Uint8Array {
@@ -364,7 +370,12 @@ async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEnt
   // A bad base offset can push it below zero (Go fails its ReadAt: "negative offset").
   if (at < 0) throw new ZipFormatError('format');
   if (at + LFH_LEN > src.size) throw new ZipFormatError('unexpected-eof', 'EOF');
-  const lh = await src.read(at, LFH_LEN);
+  // Small compressed entries are read with their header in one go (one read
+  // instead of two per file: a module has thousands of files); the slack
+  // covers a local extra field up to 64 bytes, else the data is read again.
+  const whole = entry.method === 8 && !entry.isDirectory && (opts.backend ?? 'auto') === 'auto' && entry.compressedSize <= WHOLE_MAX_COMPRESSED;
+  const headLen = whole ? Math.min(src.size - at, LFH_LEN + entry.nameBytes.length + 64 + entry.compressedSize) : LFH_LEN;
+  const lh = await src.read(at, headLen);
   if (u32(lh, 0) !== LFH_SIG) throw new ZipFormatError('format');
   if (entry.isDirectory) {
     // Directories carry no data; Go tolerates a compressed size but not an uncompressed one.
@@ -387,12 +398,19 @@ async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEnt
     } catch (err) {
       throw err instanceof InflateAbort ? err.reason : err;
     }
+  } else if (whole && dataEnd <= src.size) {
+    // Decoded straight into its own buffer: no growing, no second copy.
+    const compressed = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
+    const inflated = inflateWhole(compressed, declared);
+    if (inflated.length > declared) throw new ZipFormatError('format');
+    out.adopt(inflated);
+    crc = crc32Update(0, inflated);
   } else {
     const restart = (): void => {
       out.reset();
       crc = 0;
     };
-    await inflateRaw(chunks(src, dataStart, dataEnd), sink, restart, opts.backend);
+    await inflateRaw(chunks(src, dataStart, dataEnd), sink, restart, opts.backend, declared);
   }
   if (out.length !== declared) throw new ZipFormatError('unexpected-eof');
 

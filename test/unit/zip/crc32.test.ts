@@ -21,3 +21,17 @@ describe('crc32', () => {
     if (typeof zlibCrc32 === 'function') expect(whole).toBe(zlibCrc32(data));
   });
 });
+
+describe('crc32UpdateJs (the browsers\' implementation)', () => {
+  it('equals zlib over random data in uneven increments', async () => {
+    const { crc32UpdateJs } = await import('../../../src/core/zip/crc32.ts');
+    const data = new Uint8Array(100_003);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    let crc = 0;
+    for (let at = 0, step = 1; at < data.length; at += step, step = (step * 7) % 4099 + 1) {
+      crc = crc32UpdateJs(crc, data.subarray(at, Math.min(data.length, at + step)));
+    }
+    expect(crc).toBe(zlibCrc32(data) >>> 0);
+    expect(crc32UpdateJs(0, new Uint8Array(0))).toBe(0);
+  });
+});
