@@ -6,7 +6,10 @@
  * their job in the state directory and resume it: committed chunks are never
  * fetched again. Progress goes to stderr; each module that failed is named
  * there and the exit code is 1. With --out, once everything is verified, the
- * carry bundle is written to FILE.
+ * carry bundle is written to FILE. --allow-failures is the explicit choice to
+ * write it anyway: failed modules are listed in the manifest as unverified
+ * (with what failed) and only their verified files are carried; the FAILED
+ * lines still go to stderr, and the exit code is 0 once the bundle is written.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -16,17 +19,14 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { GoproxyClient } from '../core/goproxy/client.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
-import { infoFile, modFile, SUMDB_CACHE_DIR, zipFile, ziphashFile } from '../core/modcache/layout.ts';
 import { createPlan } from '../core/plan/createPlan.ts';
 import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
-import type { ManifestModule } from '../core/bundle/manifest.ts';
 import { exportBundle } from '../engine/bundle/exportBundle.ts';
-import type { BundleSourceFile } from '../engine/bundle/exportBundle.ts';
+import { collectJobBundle } from '../engine/bundle/exportInput.ts';
 import { createEngine } from '../engine/engine.ts';
 import type { JobProgress } from '../engine/engine.ts';
 import type { JobInputs } from '../engine/job.ts';
 import { migrateModuleState } from '../engine/moduleState.ts';
-import type { ModuleStateRecord } from '../engine/moduleState.ts';
 import { openFsStore } from '../platform/node/fsStore.ts';
 import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodePorts } from '../platform/node/nodePorts.ts';
@@ -34,7 +34,7 @@ import { CliError, UsageError } from './cliError.ts';
 
 const USAGE =
   'usage: modcarry download [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
-  '[--toolchain GOOS/GOARCH]... [--retractions] [--timeout SECONDS] [--state DIR] [--out FILE] [--chunk-size BYTES] [module@query ...]';
+  '[--toolchain GOOS/GOARCH]... [--retractions] [--timeout SECONDS] [--state DIR] [--out FILE] [--allow-failures] [--chunk-size BYTES] [module@query ...]';
 
 interface DownloadArgs {
   gomod?: string;
@@ -45,6 +45,7 @@ interface DownloadArgs {
   out?: string;
   chunkSize?: number;
   retractions: boolean;
+  allowFailures: boolean;
   timeoutSec: number;
   toolchains: ToolchainPlatform[];
   queries: string[];
@@ -53,7 +54,7 @@ interface DownloadArgs {
 const VALUE_FLAGS = new Set(['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout', 'state', 'out', 'chunk-size']);
 
 function parseArgs(args: readonly string[]): DownloadArgs {
-  const a: DownloadArgs = { retractions: false, timeoutSec: 60, toolchains: [], queries: [] };
+  const a: DownloadArgs = { retractions: false, allowFailures: false, timeoutSec: 60, toolchains: [], queries: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
@@ -67,9 +68,10 @@ function parseArgs(args: readonly string[]): DownloadArgs {
     const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
     if (m === null) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
     const name = m[1]!;
-    if (name === 'retractions') {
-      if (m[2] !== undefined) throw new UsageError('flag --retractions takes no value');
-      a.retractions = true;
+    if (name === 'retractions' || name === 'allow-failures') {
+      if (m[2] !== undefined) throw new UsageError(`flag --${name} takes no value`);
+      if (name === 'retractions') a.retractions = true;
+      else a.allowFailures = true;
       continue;
     }
     if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
@@ -218,8 +220,9 @@ export async function downloadCommand(
   }
   const failed = progress.modules.filter((m) => m.state === 'failed');
   for (const m of failed) say(`FAILED ${m.module}: ${m.failure?.message ?? 'unknown error'}`);
-  if (failed.length > 0) return 1;
-  if (a.out !== undefined) await writeBundle(a.out, jobId, engine, store, goEnv, sources);
+  if (failed.length > 0 && !(a.allowFailures && a.out !== undefined)) return 1;
+  if (a.out !== undefined) await writeBundle(a.out, jobId, engine, store, goEnv, sources, a.allowFailures);
+  if (failed.length > 0) say(`bundle ${a.out} written WITH FAILURES (--allow-failures): ${failed.length} module version(s) marked unverified in its manifest`);
   return 0;
 }
 
@@ -230,31 +233,10 @@ async function writeBundle(
   store: Awaited<ReturnType<typeof openFsStore>>,
   goEnv: ReturnType<typeof resolveGoEnv>,
   sources: JobInputs['sources'],
+  allowFailures: boolean,
 ): Promise<void> {
   const job = (await engine.getJob(jobId))!;
-  const states = new Map((await store.listModuleStates(jobId)).map((r) => [r.module, migrateModuleState(r) as ModuleStateRecord]));
-  const files: BundleSourceFile[] = [];
-  const modules: ManifestModule[] = [];
-  const seen = new Set<string>();
-  const add = async (path: string): Promise<void> => {
-    if (seen.has(path)) return;
-    const rec = await store.getFileRecord(path);
-    const body = await store.getFile(path);
-    if (rec === undefined || body === undefined) return;
-    seen.add(path);
-    files.push({ path, size: rec.size, body, sha256: rec.sha256 });
-  };
-  for (const m of job.plan.modules) {
-    const st = states.get(`${m.path}@${m.version}`);
-    if (st?.state !== 'verified' || st.modHash === undefined) continue;
-    const p = m.fetchPath;
-    const v = m.fetchVersion;
-    for (const f of [infoFile(p, v), modFile(p, v), zipFile(p, v), ziphashFile(p, v)]) await add(f);
-    if (!modules.some((x) => x.path === p && x.version === v)) {
-      modules.push({ path: p, version: v, mod: st.modHash, ...(st.zipHash !== undefined ? { zip: st.zipHash } : {}), checkedBy: [...(st.checkedBy ?? [])], verified: true });
-    }
-  }
-  for (const f of await store.listFiles(SUMDB_CACHE_DIR + '/')) await add(f.path);
+  const { files, modules } = await collectJobBundle(store, job, { withFailures: allowFailures });
   const head = await (await engine.sumdb(jobId)).head();
   const tmp = `${out}.${process.pid}.tmp`;
   const sink = Writable.toWeb(createWriteStream(tmp)) as WritableStream<Uint8Array>;
@@ -269,6 +251,7 @@ async function writeBundle(
         createdAt: new Date(),
       },
       sink,
+      { allowFailures },
     );
     await rename(tmp, out);
   } catch (err) {

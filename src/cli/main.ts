@@ -18,9 +18,10 @@ commands:
                    list every module version and file the go command will need offline, and the
                    go.sum differences; GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY come
                    from the environment, flags override them
-  download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE] [module@query ...]
+  download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE] [--allow-failures] [module@query ...]
                    download and verify everything the plan needs, resuming where a previous run
-                   stopped; with --out, write the carry bundle once all is verified
+                   stopped; with --out, write the carry bundle once all is verified (or, with
+                   --allow-failures, anyway: failed modules are marked unverified in its manifest)
   sumcheck [--gomod F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--offline] [--json] GO.SUM
                    check every go.sum line against the checksum database (or, with --offline,
                    the proofs stored before) and the downloaded files; exit 1 on any mismatch

@@ -4,7 +4,7 @@
  * finishes without fetching any committed chunk again; then --out writes the
  * bundle.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,6 +111,36 @@ describe('modcarry download', () => {
       const r = cli(['--state', dir, 'example.com/missing@v1.0.0']);
       expect(await r.exit).toBe(1);
       expect(r.stderr()).toMatch(/example\.com\/missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      proxy.setFaults([]);
+    }
+  }, 60_000);
+
+  it('writes the bundle despite failures only with --allow-failures, marking them in the manifest', async () => {
+    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'status', status: 404 } }]);
+    const dir = mkdtempSync(join(tmpdir(), 'modcarry-state-'));
+    const bundle = join(dir, 'bundle.tar.gz');
+    try {
+      const refused = cli(['--state', dir, '--out', bundle, `${MOD_PATH}@${VERSION}`]);
+      expect(await refused.exit).toBe(1);
+      expect(refused.stderr()).toContain(`FAILED ${MOD_PATH}@${VERSION}: `);
+      expect(existsSync(bundle)).toBe(false);
+
+      const allowed = cli(['--state', dir, '--out', bundle, '--allow-failures', `${MOD_PATH}@${VERSION}`]);
+      expect(await allowed.exit).toBe(0);
+      expect(allowed.stderr()).toContain(`FAILED ${MOD_PATH}@${VERSION}: `);
+      expect(allowed.stderr()).toContain('written WITH FAILURES');
+      const manifest = JSON.parse(execFileSync('tar', ['-xzOf', bundle, 'modcarry-manifest.json'], { encoding: 'utf8' })) as {
+        exportedWithFailures: boolean;
+        modules: { path: string; verified: boolean; zip?: string; problems?: string[] }[];
+        files: { path: string }[];
+      };
+      expect(manifest.exportedWithFailures).toBe(true);
+      expect(manifest.modules).toMatchObject([{ path: MOD_PATH, verified: false }]);
+      expect(manifest.modules[0]!.problems?.[0]).toContain('404 Not Found');
+      expect(manifest.files.map((x) => x.path)).toContain(`cache/download/${MOD_PATH}/@v/${VERSION}.info`);
+      expect(manifest.files.map((x) => x.path)).not.toContain(`cache/download/${MOD_PATH}/@v/${VERSION}.zip`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       proxy.setFaults([]);

@@ -1,0 +1,139 @@
+/**
+ * One job as the views see it: its record, progress and change log, kept
+ * current from the engine's events (refreshes are coalesced, so a burst of
+ * chunk commits costs one read), plus the download speed and, per module,
+ * when its next retry is due (from the log's `retry` entries).
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JobProgress } from '../../engine/engine.ts';
+import type { JobRecord } from '../../engine/job.ts';
+import type { LogEntry } from '../../engine/ports.ts';
+import { SpeedMeter } from './format.ts';
+import type { Services } from './services.ts';
+
+export interface JobView {
+  job?: JobRecord;
+  progress?: JobProgress;
+  log: LogEntry[];
+  /** Bytes per second over the last seconds. */
+  rate: number;
+  /** Per module waiting to retry: when the next attempt is due (ms since epoch) and why the last one failed. */
+  retryAt: ReadonlyMap<string, PendingRetry>;
+  /** The last error reading the job (e.g. another tab's engine went away). */
+  error?: string;
+  /** Re-reads everything now. */
+  refresh(): void;
+}
+
+const RETRY_DETAIL = /next in (\d+) ms/;
+
+export interface PendingRetry {
+  at: number;
+  error?: string;
+}
+
+/** Pending retries by module, from the log: due time and the last error. */
+export function retryTimes(log: readonly LogEntry[]): Map<string, PendingRetry> {
+  const out = new Map<string, PendingRetry>();
+  for (const e of log) {
+    if (e.module === '') continue;
+    if (e.event === 'retry') {
+      const m = RETRY_DETAIL.exec(e.detail ?? '');
+      if (m !== null) out.set(e.module, { at: e.time + Number(m[1]), ...(e.error !== undefined ? { error: e.error } : {}) });
+    } else if (e.event === 'state' && /-> (verified|failed|fetched)/.test(e.detail ?? '')) {
+      out.delete(e.module);
+    }
+  }
+  return out;
+}
+
+export function useJob(services: Services | undefined, jobId: string | undefined): JobView {
+  const [job, setJob] = useState<JobRecord | undefined>();
+  const [progress, setProgress] = useState<JobProgress | undefined>();
+  const [log, setLog] = useState<LogEntry[]>([]);
+  const [rate, setRate] = useState(0);
+  const [error, setError] = useState<string | undefined>();
+  const meter = useRef(new SpeedMeter());
+  const refreshRef = useRef<() => void>(() => undefined);
+
+  useEffect(() => {
+    setJob(undefined);
+    setProgress(undefined);
+    setLog([]);
+    setRate(0);
+    setError(undefined);
+    meter.current = new SpeedMeter();
+    if (services === undefined || jobId === undefined) return undefined;
+    let live = true;
+    let lastSeq = -1;
+    let entries: LogEntry[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let busy = false;
+    let again = false;
+
+    const read = async (): Promise<void> => {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        const [j, p, more] = await Promise.all([
+          services.engine.call('getJob', jobId),
+          services.engine.call('progress', jobId),
+          services.engine.call('readLog', jobId, { afterSeq: lastSeq }),
+        ]);
+        if (!live) return;
+        if (more.length > 0) {
+          entries = [...entries, ...more];
+          lastSeq = more.at(-1)?.seq ?? lastSeq;
+          setLog(entries);
+        }
+        setJob(j);
+        setProgress(p);
+        const now = Date.now();
+        meter.current.add(now, p.bytes);
+        setRate(p.status === 'running' ? meter.current.rate(now) : 0);
+        setError(undefined);
+      } catch (err) {
+        if (live) setError(err instanceof Error ? err.message : String(err));
+      } finally {
+        busy = false;
+        if (again && live) {
+          again = false;
+          schedule();
+        }
+      }
+    };
+    const schedule = () => {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void read();
+      }, 200);
+    };
+    refreshRef.current = () => void read();
+    const off = services.engine.onEvent((e) => {
+      if (e.jobId === jobId) schedule();
+    });
+    // Events carry the news; a slow tick keeps speed and countdowns honest between them.
+    const tick = setInterval(schedule, 1000);
+    void read();
+    return () => {
+      live = false;
+      off();
+      clearInterval(tick);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [services, jobId]);
+
+  return {
+    ...(job !== undefined ? { job } : {}),
+    ...(progress !== undefined ? { progress } : {}),
+    log,
+    rate,
+    retryAt: retryTimes(log),
+    ...(error !== undefined ? { error } : {}),
+    refresh: () => refreshRef.current(),
+  };
+}
