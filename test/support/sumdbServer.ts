@@ -235,7 +235,18 @@ export async function startSumdbServer(log: TestLog, opts: SumdbServerOptions = 
 
   const server = createServer((req, res) => {
     const urlPath = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    answer(urlPath).then(
+    // Like a real server (Go's r.URL.Path), answer the decoded path: the go
+    // command sends the "!" of case-escaped paths as %21.
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(urlPath);
+    } catch {
+      requests.push(`400 ${urlPath}`);
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('malformed path escape\n');
+      return;
+    }
+    answer(decoded).then(
       (r) => {
         requests.push(`${r.status} ${urlPath}`);
         res.writeHead(r.status, { 'Content-Type': r.contentType, 'Content-Length': r.body.length });
