@@ -107,7 +107,18 @@ export function createEngineBridge(worker: WorkerLike = startWorker()): EngineBr
 }
 
 function startWorker(): Worker {
-  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'modcarry-engine' });
+  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: workerName() });
+}
+
+/**
+ * The worker's name. In 'e2e' builds only, `?e2eQuota=BYTES` on the page URL
+ * hands the worker a storage quota of that size (Chromium offers no reliable
+ * way to shrink a real quota), so a test can watch the engine pause on it.
+ */
+function workerName(): string {
+  if (import.meta.env.MODE !== 'e2e' || typeof location === 'undefined') return 'modcarry-engine';
+  const quota = new URLSearchParams(location.search).get('e2eQuota');
+  return quota !== null && /^[0-9]+$/.test(quota) ? `modcarry-engine;quota=${quota}` : 'modcarry-engine';
 }
 
 /** Forwards visibility, online and Background Sync wake-ups; returns the removers. */

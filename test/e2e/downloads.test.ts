@@ -248,7 +248,7 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
       process.env.NODE_ENV = nodeEnv;
     });
     const tree = join(work, 'proxy');
-    for (let i = 0; i < 3; i++) fixtures.push(await writeModule(tree, `example.com/big${i}`, i + 1));
+    for (let i = 0; i < 4; i++) fixtures.push(await writeModule(tree, `example.com/big${i}`, i + 1));
     proxy = await startFixtureProxy({ root: tree, faults: [{ path: '**/*.zip', fault: { kind: 'slow', bytesPerSecond: 1_500_000 } }] });
     app = await createAppServer({ root: appDir, port: 0, host: '127.0.0.1' });
     front = await startFront(app, proxy);
@@ -360,6 +360,26 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     } finally {
       await browser!.context.setOffline(false);
     }
+  });
+
+  it('pauses with the numbers when the storage quota is smaller than the plan needs, and loses nothing', async () => {
+    const f = fixtures[3]!;
+    // An 'e2e' build hands the worker a 100000-byte quota from the URL; the job needs
+    // room for one chunk per concurrent zip (4 x 64 KiB) before it starts.
+    await page.goto(front.url + '/?e2eQuota=100000');
+    expect(await bridgeReady(page)).toBe('leader');
+    const jobId = await startJob(page, f, goproxy);
+    await expect.poll(async () => (await progress(page, jobId)).status, { timeout: 30_000, interval: 100 }).toBe('paused');
+    const paused = await progress(page, jobId);
+    expect(paused.pauseReason).toBe('storage is full: 262144 more bytes are needed, 100000 are available');
+    expect(await readEvents(page, jobId)).toContain('quota');
+    // With the real quota back the same job resumes and finishes.
+    await page.goto(front.url + '/');
+    expect(await bridgeReady(page)).toBe('leader');
+    void page.evaluate((id) => (window as Hooked).modcarry!.call('resume', id), jobId).catch(() => undefined);
+    const done = await waitDone(page, jobId);
+    expect(done.counts.verified).toBe(1);
+    expect(await storedZipSha256(page, f)).toBe(f.zipSha256);
   });
 
   it('saw no uncaught page errors', () => {
