@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,6 +31,7 @@ import { openFsStore } from '../platform/node/fsStore.ts';
 import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodePorts } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
+import { readInput } from './readInput.ts';
 
 const USAGE =
   'usage: modcarry download [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -108,15 +109,6 @@ function parseArgs(args: readonly string[]): DownloadArgs {
 export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
   const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'] !== '' ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
   return join(base, 'modcarry');
-}
-
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
 }
 
 const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');

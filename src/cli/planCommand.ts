@@ -5,7 +5,6 @@
  * Plan itself. GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE and GONOPROXY come from
  * the environment as the go command reads them; flags override them.
  */
-import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { GoproxyClient } from '../core/goproxy/client.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
@@ -14,6 +13,7 @@ import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
 import { formatPlan } from '../core/plan/formatPlan.ts';
 import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { CliError, UsageError } from './cliError.ts';
+import { readInput } from './readInput.ts';
 
 const USAGE =
   'usage: modcarry plan [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -78,15 +78,6 @@ function parseArgs(args: readonly string[]): PlanArgs {
     }
   }
   return a;
-}
-
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
 }
 
 /** Runs `modcarry plan`; env defaults to the process environment. */

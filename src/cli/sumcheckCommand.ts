@@ -9,7 +9,6 @@
  * fork, 0 otherwise; GOSUMDB, GONOSUMDB, GOPRIVATE, GOPROXY and GONOPROXY come
  * from the environment as go reads them, flags override them.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { GoproxyClient } from '../core/goproxy/client.ts';
@@ -25,6 +24,7 @@ import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodeClock } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { defaultStateDir } from './downloadCommand.ts';
+import { readInput } from './readInput.ts';
 
 const USAGE =
   'usage: modcarry sumcheck [--gomod FILE] [--goproxy LIST] [--gosumdb VALUE] [--state DIR] [--offline] [--timeout SECONDS] [--json] GO.SUM';
@@ -77,15 +77,6 @@ function parseArgs(args: readonly string[]): SumcheckArgs {
   if (files.length !== 1) throw new UsageError(`${files.length === 0 ? 'no go.sum given' : 'give exactly one go.sum'}\n${USAGE}`);
   a.gosum = files[0]!;
   return a;
-}
-
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  }
 }
 
 const MARK: Record<ReturnType<typeof facetSeverity>, string> = { security: '!!', problem: ' !', ok: 'ok', info: ' -' };

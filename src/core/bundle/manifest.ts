@@ -24,6 +24,7 @@ import { parseCachePath } from '../modcache/layout.ts';
 import { versionListFromFileNames } from '../modcache/versionList.ts';
 import { utf8Decode, utf8Encode } from '../internal/webstd.ts';
 import { sha256Hex } from './sha256.ts';
+import { compareStrings } from '../internal/strings.ts';
 
 /** The manifest's name at the bundle root. */
 export const MANIFEST_FILE = 'modcarry-manifest.json';
@@ -169,20 +170,7 @@ const HEX64_RE = /^[0-9a-f]{64}$/;
 const RFC3339_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** Go's strings.Compare for paths (UTF-8 byte order = code point order). */
-export function comparePaths(a: string, b: string): number {
-  if (a === b) return 0;
-  const ai = a[Symbol.iterator]();
-  const bi = b[Symbol.iterator]();
-  for (;;) {
-    const x = ai.next();
-    const y = bi.next();
-    if (x.done === true) return y.done === true ? 0 : -1;
-    if (y.done === true) return 1;
-    const cx = x.value.codePointAt(0)!;
-    const cy = y.value.codePointAt(0)!;
-    if (cx !== cy) return cx < cy ? -1 : 1;
-  }
-}
+export const comparePaths: (a: string, b: string) => number = compareStrings;
 
 /** Whether p is a clean relative bundle path. */
 export function isBundlePath(p: string): boolean {
