@@ -7,6 +7,7 @@
  */
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
 import { sha256Hex } from './rangeDownload.ts';
+import { createSha256 } from '../core/bundle/sha256.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
 export class MissingChunkError extends Error {
@@ -58,4 +59,19 @@ export async function findBadChunks(store: EngineStore, path: string, chunks: re
 /** The chunks overlapping the byte range [start, end). */
 export function chunksForRange(chunks: readonly ChunkRecord[], start: number, end: number): number[] {
   return chunks.filter((c) => c.offset < end && c.offset + c.length > start).map((c) => c.index);
+}
+
+/**
+ * The SHA-256 of a Blob read as a stream: a whole assembled zip (up to 500 MiB)
+ * is never in memory at once, only the pieces its stream hands over.
+ */
+export async function sha256HexOfBlob(blob: Blob): Promise<string> {
+  const h = createSha256();
+  const reader = blob.stream().getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    h.update(r.value);
+  }
+  return h.hexDigest();
 }

@@ -26,7 +26,7 @@ import type { PlannedModule } from '../core/plan/types.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
 import { blobSource } from '../core/zip/source.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
-import { assembleChunks, chunksForRange, findBadChunks } from './assemble.ts';
+import { assembleChunks, chunksForRange, findBadChunks, sha256HexOfBlob } from './assemble.ts';
 import { parseRetryAfter, retryDelay } from './backoff.ts';
 import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
 import { classifyError } from './classify.ts';
@@ -400,7 +400,7 @@ export class JobRunner {
 
   async #putFile(path: string, data: Uint8Array | Blob, verified: boolean, sha?: string): Promise<void> {
     const { store, clock } = this.#deps.ports;
-    const sha256 = sha ?? (await sha256Hex(data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer())));
+    const sha256 = sha ?? (data instanceof Uint8Array ? await sha256Hex(data) : await sha256HexOfBlob(data));
     await store.putFile({ formatVersion: 1, path, size: data instanceof Uint8Array ? data.length : data.size, sha256, verified, storedAt: clock.now() }, data);
   }
 
@@ -526,7 +526,12 @@ export class JobRunner {
     let storedZipHash = files.has('zip') ? await zipDone() : undefined;
     if (files.has('zip') && storedZipHash === undefined) {
       await this.#zips.use(this.signal, async () => {
-        await this.#downloadZip(m, key, paths.zip);
+        try {
+          await this.#downloadZip(m, key, paths.zip);
+        } catch (err) {
+          await this.#keepMetadataWithoutZip(m, key, paths, info, mod, err);
+          throw err;
+        }
         await this.#setState(key, 'fetched');
         await this.#setState(key, 'verifying');
         storedZipHash = await this.#verifyZip(m, key, paths, mod);
@@ -550,6 +555,34 @@ export class JobRunner {
       checkedBy,
     });
     void job;
+  }
+
+  /**
+   * When no proxy will give the zip (404/410 from every entry, or a refusal
+   * such as 403), the module fails, but its .mod is still checked against
+   * go.sum and the database and kept with its .info, as `go mod download`
+   * keeps them: `go list -m all` needs the .info of every build-list module,
+   * even one whose zip no build reads. The go.mod hash goes into the state,
+   * so an export with failures can list the module. A hash mismatch found
+   * here replaces the zip's error (it is the graver one).
+   */
+  async #keepMetadataWithoutZip(
+    m: PlannedModule,
+    key: string,
+    paths: { info: string; mod: string },
+    info: { data: Uint8Array; verified: boolean } | undefined,
+    mod: { data: Uint8Array; verified: boolean } | undefined,
+    err: unknown,
+  ): Promise<void> {
+    const kind = classifyError(err).kind;
+    if (mod === undefined || (kind !== 'not-found' && kind !== 'refused')) return;
+    const modHash = await hashGoMod(mod.data);
+    const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, { mod: modHash }, this.#deps.sumdb));
+    if (!mod.verified) await this.#putFile(paths.mod, mod.data, true);
+    if (info !== undefined && !info.verified) await this.#putFile(paths.info, info.data, true);
+    await this.#deps.ports.store.deleteFile(STAGING_DIR + '/' + paths.mod);
+    await this.#deps.ports.store.deleteFile(STAGING_DIR + '/' + paths.info);
+    await this.#setState(key, 'fetching', { modHash, checkedBy });
   }
 
   /**

@@ -8,6 +8,9 @@
  * still hashes through WebCrypto in core/internal/webstd.ts.
  */
 
+import { nativeIncrementalSha256 } from '../internal/webstd.ts';
+import type { IncrementalSha256 } from '../internal/webstd.ts';
+
 const K = Uint32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
   0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
@@ -125,6 +128,14 @@ export class Sha256 {
     h[6] = h[6]! + g;
     h[7] = h[7]! + hh;
   }
+}
+
+/**
+ * An incremental SHA-256: the runtime's own where it has one (Node), else
+ * this file's. Both hash the same bytes to the same digest.
+ */
+export function createSha256(): IncrementalSha256 {
+  return nativeIncrementalSha256() ?? new Sha256();
 }
 
 /** SHA-256 of data in one call, as lower-case hex. */

@@ -43,7 +43,7 @@ import {
 } from '../../core/bundle/manifest.ts';
 import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, ManifestSettings, ManifestSumdb } from '../../core/bundle/manifest.ts';
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
-import { Sha256, sha256Hex } from '../../core/bundle/sha256.ts';
+import { createSha256, sha256Hex } from '../../core/bundle/sha256.ts';
 
 /** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
 export type BundleBody = Blob | (() => ReadableStream<Uint8Array>);
@@ -102,7 +102,7 @@ function bodyStream(body: BundleBody): ReadableStream<Uint8Array> {
 
 /** Streams a body through a hasher; returns its SHA-256 and length. */
 async function hashBody(body: BundleBody): Promise<{ sha256: string; size: number }> {
-  const h = new Sha256();
+  const h = createSha256();
   let size = 0;
   const reader = bodyStream(body).getReader();
   for (;;) {
@@ -258,7 +258,7 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
         await writeBytes(f.path, f.body);
         continue;
       }
-      const h = new Sha256();
+      const h = createSha256();
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
           h.update(chunk);

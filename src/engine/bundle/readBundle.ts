@@ -16,7 +16,7 @@ import { Gunzip } from 'fflate';
 import { bytesSource, checkRange } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
 import { utf8Decode } from '../../core/internal/webstd.ts';
-import { Sha256 } from '../../core/bundle/sha256.ts';
+import { createSha256 } from '../../core/bundle/sha256.ts';
 
 /** Temporary storage for large entry bodies (Node: a temp file; tests: memory). */
 export interface Spool {
@@ -130,7 +130,7 @@ export function rangeSource(src: RandomAccessSource, start: number, size: number
 }
 
 async function sourceSha256(src: RandomAccessSource): Promise<string> {
-  const h = new Sha256();
+  const h = createSha256();
   for (let at = 0; at < src.size; at += READ_CHUNK) h.update(await src.read(at, Math.min(READ_CHUNK, src.size - at)));
   return h.hexDigest();
 }
@@ -286,7 +286,7 @@ async function* streamedEntries(stream: ReadableStream<Uint8Array>, opts: ReadBu
       const { header, body } = r.value;
       const type: BundleEntryType = header.type === 'file' ? 'file' : header.type === 'directory' ? 'directory' : 'other';
       const path = header.name.replace(/\/+$/, '');
-      const h = new Sha256();
+      const h = createSha256();
       const size = header.size;
       let source: RandomAccessSource;
       let spooled: SpoolFile | undefined;
