@@ -11,14 +11,18 @@
  *
  * Which go commands fill it, and why:
  * - `go mod download <every path@version with a zip (h1:) line in go.sum>`:
- *   the zips that `go build`, `go test all` and `go mod tidy` need. Not
- *   `go mod download all`: that also asks for zips of build-list modules that
- *   provide no package, which a proxy may refuse (proxy.golang.org answers 403
- *   for google.golang.org/genproto/googleapis/bytestream in "large"), and
- *   nothing here needs them. Not the bare `go mod download` either: in a go >= 1.17
- *   module it fetches only the modules go.mod lists, and tidy needs more.
+ *   the zips that `go build`, `go test all` and `go mod tidy` need. Any
+ *   failure here is fatal (or a skip, for network trouble): the set is useless
+ *   without them.
  * - `go list -m all`: every `.mod` of the module graph and every build-list `.info`.
- * The commands run in a throwaway copy of the fixture, so go.sum lines they add stay there.
+ * - `go mod download -json all`: the zip of every build-list module, since
+ *   our plan carries them all. A proxy may refuse some of them for good
+ *   (proxy.golang.org answers 403 for the zip of
+ *   google.golang.org/genproto/googleapis/bytestream in "large", a module that
+ *   provides no package the set imports); such a refusal (403/404/410) is
+ *   recorded as `unavailable`, not fatal. Any other per-module error is
+ *   treated as network trouble or a broken fixture, as above.
+ * The commands run in a throwaway copy of the fixture (not the returned one), so go.sum lines they add stay there.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,16 +47,30 @@ export interface DepSet {
   readonly name: string;
   /** A temporary copy of test/fixtures/depsets/<name> (go.mod, go.sum, main.go). */
   readonly dir: string;
-  /** A GOMODCACHE whose cache/download holds the graph's .mod and the build list's .info files. */
+  /**
+   * A GOMODCACHE whose cache/download holds the graph's .mod files and the
+   * build list's .info and .zip files (except the unavailable ones).
+   */
   readonly cacheDir: string;
+  /** Build-list zips the machine's proxy refused for good, with go's error. */
+  readonly unavailable: readonly UnavailableZip[];
+}
+
+/** A zip `go mod download all` could not get, and why (go's error text). */
+export interface UnavailableZip {
+  /** path@version */
+  readonly module: string;
+  readonly error: string;
 }
 
 /** Either a prepared set or why it could not be prepared (for the skip message). */
 export type DepSetResult = ({ ok: true } & DepSet) | { ok: false; reason: string };
 
 const STAMP = 'modcarry-depset.json';
+/** The refused zips of the last fill (UnavailableZip[] as JSON), written before the stamp. */
+const UNAVAILABLE = 'modcarry-depset-unavailable.json';
 /** Bump when the commands that fill the cache change. */
-const STAMP_VERSION = 3;
+const STAMP_VERSION = 4;
 
 /** The path@version of every go.sum line with a zip hash (not a /go.mod line). */
 function zipModules(goSum: string): string[] {
@@ -94,9 +112,50 @@ export function realGoNetworkEnv(): { GOPROXY: string; GOSUMDB: string; GONOSUMD
   };
 }
 
+/** The command that fetches every build-list zip, tolerating refusals per module. */
+const DOWNLOAD_ALL: readonly string[] = ['mod', 'download', '-json', 'all'];
+
 function fillCommands(name: DepSetName, fixture: string): readonly (readonly string[])[] {
   const zips = zipModules(readFileSync(join(fixture, 'go.sum'), 'utf8'));
-  return [['mod', 'download', ...zips], ['list', '-m', 'all'], ...EXTRA_COMMANDS[name]];
+  return [['mod', 'download', ...zips], ['list', '-m', 'all'], ...EXTRA_COMMANDS[name], DOWNLOAD_ALL];
+}
+
+/** A proxy's final answer that the file is not there for us (go's "reading URL: 403 Forbidden"). */
+const REFUSED = /: (403|404|410) [A-Za-z ]+(\n|$)/;
+
+interface DownloadJson {
+  Path?: string;
+  Version?: string;
+  Error?: string;
+}
+
+/** The objects `go mod download -json` prints, one after another. */
+function parseDownloadJson(stdout: string): DownloadJson[] {
+  return stdout
+    .split(/\n(?=\{)/)
+    .filter((s) => s.trim() !== '')
+    .map((s) => JSON.parse(s) as DownloadJson);
+}
+
+/**
+ * The outcome of `go mod download -json all`: the refused zips, or why the
+ * run failed as a whole (undefined refusals) with the first error lines.
+ */
+function downloadAllOutcome(stdout: string): { unavailable: UnavailableZip[]; other: string[] } {
+  const unavailable: UnavailableZip[] = [];
+  const other: string[] = [];
+  let entries: DownloadJson[];
+  try {
+    entries = parseDownloadJson(stdout);
+  } catch {
+    return { unavailable, other: ['unreadable go mod download -json output'] };
+  }
+  for (const e of entries) {
+    if (e.Error === undefined) continue;
+    if (REFUSED.test(e.Error) && e.Path !== undefined && e.Version !== undefined) unavailable.push({ module: `${e.Path}@${e.Version}`, error: e.Error });
+    else other.push(e.Error);
+  }
+  return { unavailable, other };
 }
 
 function stampOf(name: DepSetName, fixture: string, goVersion: string): string {
@@ -129,7 +188,10 @@ export function prepareDepSet(name: DepSetName): DepSetResult {
   const version = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout?.trim() ?? '';
   const stamp = stampOf(name, fixture, version);
   const stampFile = join(cacheDir, STAMP);
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return { ok: true, name, dir: src, cacheDir };
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    const unavailable = JSON.parse(readFileSync(join(cacheDir, UNAVAILABLE), 'utf8')) as UnavailableZip[];
+    return { ok: true, name, dir: src, cacheDir, unavailable };
+  }
 
   const skip = (reason: string): DepSetResult => {
     rmSync(dir, { recursive: true, force: true });
@@ -142,11 +204,23 @@ export function prepareDepSet(name: DepSetName): DepSetResult {
   }
   mkdirSync(cacheDir, { recursive: true });
   const home = join(dir, 'home');
+  // go adds go.sum lines as it goes: it runs in a copy of its own, so `src` stays the fixture.
+  const scratch = join(dir, 'fill');
+  cpSync(fixture, scratch, { recursive: true });
   const env: GoEnv = { home, ...net, extra: { GOMODCACHE: cacheDir, GONOPROXY: net.GONOPROXY } };
+  let unavailable: UnavailableZip[] = [];
   for (const args of fillCommands(name, fixture)) {
-    const r = spawnSync('go', args, { cwd: src, env: goEnvironment(env), encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
-    const stderr = r.error ? r.error.message : r.stderr;
+    const r = spawnSync('go', args, { cwd: scratch, env: goEnvironment(env), encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+    let stderr = r.error ? r.error.message : r.stderr;
     if (r.error === undefined && r.status === 0) continue;
+    if (r.error === undefined && args === DOWNLOAD_ALL) {
+      const outcome = downloadAllOutcome(r.stdout);
+      if (outcome.other.length === 0 && outcome.unavailable.length > 0) {
+        unavailable = outcome.unavailable;
+        continue;
+      }
+      stderr = [...outcome.other, stderr].join('\n');
+    }
     const detail = stderr
       .split('\n')
       .filter((l) => l !== '' && !l.startsWith('go: downloading'))
@@ -162,7 +236,9 @@ export function prepareDepSet(name: DepSetName): DepSetResult {
   for (const entry of readdirSync(cacheDir)) {
     if (entry !== 'cache') rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
+  writeFileSync(join(cacheDir, UNAVAILABLE), JSON.stringify(unavailable, null, 1) + '\n');
   writeFileSync(stampFile, stamp);
   rmSync(home, { recursive: true, force: true });
-  return { ok: true, name, dir: src, cacheDir };
+  rmSync(scratch, { recursive: true, force: true });
+  return { ok: true, name, dir: src, cacheDir, unavailable };
 }

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheInfoText, parseInfo } from '../../../src/core/goproxy/info.ts';
 import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modcache/layout.ts';
+import { collectJobBundle } from '../../../src/engine/bundle/exportInput.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import type { Http } from '../../../src/engine/ports.ts';
@@ -227,6 +228,37 @@ describe('engine downloads through the fixture proxy', () => {
     });
     expect(zipRequests()).toHaveLength(1);
     expect(r.log.filter((e) => e.event === 'retry')).toEqual([]);
+  });
+
+  it('keeps the checked .mod and .info of a module whose zip no proxy has, so an export with failures can carry them', async () => {
+    for (const status of [404, 403]) {
+      const r = await run({ faults: [{ path: ZIP_PATH, fault: { kind: 'status', status } }] });
+      const m = r.progress.modules[0]!;
+      expect(m.state).toBe('failed');
+      expect(m.failure?.kind).toBe(status === 404 ? 'not-found' : 'refused');
+      const [st] = await r.store.listModuleStates(r.job.id);
+      expect(st).toMatchObject({ state: 'failed', modHash: f.modHash });
+      expect((st as { checkedBy?: string[] }).checkedBy).toContain('go.sum');
+      for (const p of [infoFile(MOD_PATH, VERSION), modFile(MOD_PATH, VERSION)]) expect((await r.store.getFileRecord(p))?.verified, p).toBe(true);
+      expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+
+      const without = await collectJobBundle(r.store, r.job);
+      expect(without.modules).toEqual([]);
+      expect(without.files.filter((x) => !x.path.startsWith('cache/download/sumdb/'))).toEqual([]);
+      const withFailures = await collectJobBundle(r.store, r.job, { withFailures: true });
+      expect(withFailures.modules).toMatchObject([{ path: MOD_PATH, version: VERSION, mod: f.modHash, verified: false }]);
+      expect(withFailures.modules[0]!.zip).toBeUndefined();
+      expect(withFailures.modules[0]!.problems?.[0]).toContain(` ${status} `);
+      expect(withFailures.files.map((x) => x.path).sort()).toEqual([infoFile(MOD_PATH, VERSION), modFile(MOD_PATH, VERSION)]);
+    }
+  });
+
+  it('reports a go.mod mismatch rather than the missing zip, and keeps no .mod', async () => {
+    const wrong = 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const r = await run({ faults: [{ path: ZIP_PATH, fault: { kind: 'status', status: 404 } }], goSum: { zip: [f.zipHash], mod: [wrong] } });
+    expect(r.progress.modules[0]!.failure?.kind).toBe('security');
+    expect(await r.store.getFileRecord(modFile(MOD_PATH, VERSION))).toBeUndefined();
+    expect((await r.store.listModuleStates(r.job.id))[0]).not.toHaveProperty('modHash');
   });
 
   it('fails a zip whose hash differs from go.sum with go\'s SECURITY ERROR, storing nothing under the cache path', async () => {

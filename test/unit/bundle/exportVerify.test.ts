@@ -228,6 +228,25 @@ describe('verifyBundle', () => {
     expect(detail(r, 'example.com/Beta@v1.2.0', 'list')).toContain('go would write "v1.2.0\\nv1.10.0\\n"');
   });
 
+  it('wants the .info of a module carried with its zip, not of a go.mod-only one (go never reads that)', async () => {
+    const info = (path: string, v: string): string => `cache/download/${path}/@v/${v}.info`;
+    const drop = async (path: string, v: string): Promise<VerifyReport> =>
+      verify(
+        await repack(tar, (files) => {
+          files.delete(info(path, v));
+          const m = parseManifest(files.get(MANIFEST_FILE)!);
+          m.files = m.files.filter((f) => f.path !== info(path, v));
+          files.set(MANIFEST_FILE, enc(JSON.stringify(m)));
+        }),
+      );
+    const modOnly = await drop('example.com/gomodonly', 'v0.1.0');
+    expect(failed(modOnly)).toEqual([]);
+    expect(modOnly.modules.find((m) => m.module === 'example.com/gomodonly@v0.1.0')!.checks.map((c) => c.name)).not.toContain('info');
+    const withZip = await drop('example.com/alpha', 'v1.0.0');
+    expect(failed(withZip)).toEqual(['example.com/alpha@v1.0.0 info']);
+    expect(detail(withZip, 'example.com/alpha@v1.0.0', 'info')).toContain('v1.0.0.info is missing');
+  });
+
   it('fails on files the manifest does not list and on a missing manifest', async () => {
     const extra = await repack(tar, (files) => files.set('cache/download/evil.example/@v/v1.0.0.mod', enc('module evil.example\n')));
     const r = await verify(extra);
