@@ -47,15 +47,33 @@ export function bytesSource(data: Uint8Array): RandomAccessSource {
 /** A source over a Blob (or File); each read slices and reads only that range. */
 export function blobSource(blob: BlobLike): RandomAccessSource {
   const size = blob.size;
+  // Each Blob read is an asynchronous round trip to the blob store (an IPC hop
+  // in browsers), and a module zip is read as thousands of small pieces in
+  // nearly ascending order; so small reads are served from one read-ahead
+  // window of WINDOW bytes, which bounds the extra memory.
+  let windowStart = 0;
+  let window: Uint8Array | undefined;
+  const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
+    const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    if (bytes.length !== length) {
+      throw new RangeError(`blob read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
+    }
+    return bytes;
+  };
   return {
     size,
     async read(offset: number, length: number): Promise<Uint8Array> {
       checkRange(size, offset, length);
-      const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-      if (bytes.length !== length) {
-        throw new RangeError(`blob read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
+      if (window !== undefined && offset >= windowStart && offset + length <= windowStart + window.length) {
+        return window.subarray(offset - windowStart, offset - windowStart + length);
       }
-      return bytes;
+      if (length > WINDOW / 4) return readRaw(offset, length);
+      window = await readRaw(offset, Math.min(WINDOW, size - offset));
+      windowStart = offset;
+      return window.subarray(0, length);
     },
   };
 }
+
+/** The read-ahead window of blobSource. */
+const WINDOW = 4 << 20;

@@ -60,3 +60,23 @@ describe('RandomAccessSource implementations', () => {
     await expect(fileSource(join(dir, 'nope.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('blobSource read-ahead', () => {
+  it('answers every read with the right bytes across and outside its window', async () => {
+    const data = new Uint8Array(9 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >>> 11)) & 0xff;
+    const src = blobSource(new Blob([data]));
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const reads: [number, number][] = [[0, 10], [5, 100], [(4 << 20) - 3, 10], [data.length - 1, 1], [1 << 20, 3 << 20], [0, data.length]];
+    for (let i = 0; i < 200; i++) {
+      const off = rnd(data.length);
+      reads.push([off, Math.min(data.length - off, rnd(i % 10 === 0 ? 2 << 20 : 70_000))]);
+    }
+    for (const [off, len] of reads) {
+      const got = await src.read(off, len);
+      expect(got.length).toBe(len);
+      expect(Buffer.from(got).equals(Buffer.from(data.subarray(off, off + len))), `read ${off}+${len}`).toBe(true);
+    }
+  });
+});
