@@ -2,6 +2,7 @@
  * The modcarry CLI entry: dispatches subcommands. Every command returns its
  * exit code; a failure is one line on stderr and exit code 1, a usage error 2.
  */
+import { setMaxListeners } from 'node:events';
 import { downloadCommand } from './downloadCommand.ts';
 import { hashCommand } from './hashCommand.ts';
 import { planCommand } from './planCommand.ts';
@@ -30,6 +31,9 @@ commands:
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A job's AbortSignal is watched by every module waiting for a download slot
+  // (hundreds at once in a large plan): that is by design, not a leak.
+  setMaxListeners(0);
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
