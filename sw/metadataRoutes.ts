@@ -27,6 +27,9 @@ import { isValid } from '../src/core/semver/semver.ts';
 
 export type MetadataKind = 'immutable' | 'mutable' | 'zip';
 
+/** The relay configuration the app reads at start (src/server/relay/relayConfig.ts). */
+export const RELAY_CONFIG_PATH = '/goproxy/config.json';
+
 /** The same-origin relay prefixes of the app's server. */
 export const RELAY_PREFIXES: readonly string[] = ['/goproxy/', '/sumdb/'];
 
@@ -36,6 +39,8 @@ export const RELAY_PREFIXES: readonly string[] = ['/goproxy/', '/sumdb/'];
  */
 export function classifyMetadataUrl(url: URL, origin: string, proxies: readonly string[]): MetadataKind | undefined {
   let tail: string | undefined;
+  // The relay's own configuration: kept for offline starts, refreshed when online.
+  if (url.origin === origin && url.pathname === RELAY_CONFIG_PATH && url.search === '') return 'mutable';
   if (url.origin === origin) {
     const prefix = RELAY_PREFIXES.find((p) => url.pathname.startsWith(p));
     if (prefix !== undefined) tail = url.pathname.slice(prefix.length);

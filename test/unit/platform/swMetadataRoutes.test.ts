@@ -55,3 +55,12 @@ describe('service worker metadata routes', () => {
     expect(classifyProtocolPath('example.com/m/@v/%21bad.info')).toBe('mutable');
   });
 });
+
+describe('the relay configuration', () => {
+  it('is cached network-first, so an offline start keeps the relay settings', () => {
+    const origin = 'http://127.0.0.1:8080';
+    expect(classifyMetadataUrl(new URL('/goproxy/config.json', origin), origin, [])).toBe('mutable');
+    expect(classifyMetadataUrl(new URL('/goproxy/config.json?x=1', origin), origin, [])).toBeUndefined();
+    expect(classifyMetadataUrl(new URL('/goproxy/config.json', 'http://other.example'), origin, [])).toBeUndefined();
+  });
+});
