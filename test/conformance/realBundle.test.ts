@@ -30,102 +30,32 @@
  * packages are keyed by their sources, which go still reads from the
  * extracted cache, so this only saves compiling gRPC again on every run.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadCommand } from '../../src/cli/downloadCommand.ts';
 import { verifyCommand } from '../../src/cli/verifyCommand.ts';
-import { hashGoMod } from '../../src/core/dirhash/hash.ts';
 import type { BundleManifest } from '../../src/core/bundle/manifest.ts';
-import { bundleLatestFile, parseCachePath, sumdbLatestFile, zipFile } from '../../src/core/modcache/layout.ts';
+import { zipFile } from '../../src/core/modcache/layout.ts';
 import { bytesSource } from '../../src/core/zip/source.ts';
 import { indexTar } from '../../src/engine/bundle/readBundle.ts';
 import { startFixtureProxy } from '../support/fixtureProxy.ts';
 import type { FixtureProxy } from '../support/fixtureProxy.ts';
-import { fileProxyUrl } from '../support/fileProxy.ts';
+import { extractBundle, goCheckOfflineBuild, goCheckTidyFromFileProxy, listFiles, noNetworkEnv, sortedLines, sumdbForDepSet } from '../support/bundleGoChecks.ts';
+import type { GoCheckSetup } from '../support/bundleGoChecks.ts';
 import { goAvailability } from '../support/goTool.ts';
 import type { GoEnv, GoResult } from '../support/goTool.ts';
 import { DEPSET_NAMES, DEPSETS_ROOT, prepareDepSet, runGoAsync } from '../support/realDeps.ts';
 import type { DepSet, DepSetName, DepSetResult } from '../support/realDeps.ts';
-import { startSumdbServer, TestLog } from '../support/sumdbServer.ts';
+import { startSumdbServer } from '../support/sumdbServer.ts';
+import type { TestLog } from '../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../support/sumdbServer.ts';
 
 const go = goAvailability();
 const prepared = new Map<DepSetName, DepSetResult>(DEPSET_NAMES.map((n) => [n, go.ok ? prepareDepSet(n) : { ok: false, reason: go.reason }]));
 for (const [name, r] of prepared) if (!r.ok) console.warn(`modcarry conformance: realBundle ${name} SKIPPED: ${r.reason}`);
-
-const GOCACHE = join(homedir(), '.cache', 'modcarry-test', 'gocache');
-
-/** Every file under dir, '/'-separated and relative to it, sorted. */
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p).split('\\').join('/'));
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out.sort();
-}
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-function ok(r: GoResult, what: string): GoResult {
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
-  return r;
-}
-
-/** go.sum as a map from "path version" (version with /go.mod for mod lines) to its hash. */
-function goSumHashes(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length === 3) out.set(`${f[0]} ${f[1]}`, f[2]!);
-  }
-  return out;
-}
-
-function sortedLines(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .sort();
-}
-
-/**
- * A checksum database holding every module version of the cache: its record
- * has the go.mod line, and the zip line when go.sum or go's .ziphash knows it
- * (a go.mod-only record is what go reads for modules it never unzips).
- */
-async function sumdbFor(set: DepSet): Promise<TestLog> {
-  const log = await TestLog.create('sum.modcarry.test');
-  const sums = goSumHashes(readFileSync(join(DEPSETS_ROOT, set.name, 'go.sum'), 'utf8'));
-  const entries: { path: string; version: string; file: string }[] = [];
-  for (const f of listFiles(join(set.cacheDir, 'cache', 'download'))) {
-    const cp = parseCachePath(`cache/download/${f}`);
-    if (cp?.kind === 'mod') entries.push({ path: cp.path, version: cp.version, file: join(set.cacheDir, 'cache', 'download', f) });
-  }
-  for (const e of entries) {
-    const mod = sums.get(`${e.path} ${e.version}/go.mod`) ?? (await hashGoMod(readFileSync(e.file)));
-    const ziphash = e.file.slice(0, -'.mod'.length) + '.ziphash';
-    const zip = sums.get(`${e.path} ${e.version}`) ?? (existsSync(ziphash) ? readFileSync(ziphash, 'utf8') : undefined);
-    const rec = (zip !== undefined ? `${e.path} ${e.version} ${zip}\n` : '') + `${e.path} ${e.version}/go.mod ${mod}\n`;
-    await log.addRecord(new TextEncoder().encode(rec), `${e.path}@${e.version}`);
-  }
-  return log;
-}
 
 interface VerifyJson {
   ok: boolean;
@@ -164,11 +94,9 @@ function describeSet(name: DepSetName): void {
 
     beforeAll(async () => {
       work = mkdtempSync(join(tmpdir(), `modcarry-realbundle-${name}-`));
-      const port = await closedPort();
-      const closed = `http://127.0.0.1:${port}`;
-      noNet = { HTTP_PROXY: closed, HTTPS_PROXY: closed, ALL_PROXY: closed, NO_PROXY: '', GONOPROXY: '' };
+      noNet = await noNetworkEnv();
       proxy = await startFixtureProxy({ root: join(set.cacheDir, 'cache', 'download') });
-      log = await sumdbFor(set);
+      log = await sumdbForDepSet(set);
       sumdb = await startSumdbServer(log);
 
       // The reference, alongside (go is another process): go mod download all from the same proxy into an empty GOMODCACHE.
@@ -208,10 +136,10 @@ function describeSet(name: DepSetName): void {
       downloadOutput = out.join('');
       if (!existsSync(bundle)) throw new Error(`modcarry download wrote no bundle (exit ${downloadCode}):\n${downloadOutput}`);
       extracted = join(work, 'extracted');
-      mkdirSync(extracted);
-      execFileSync('tar', ['-xzf', bundle, '-C', extracted]);
-      manifest = JSON.parse(readFileSync(join(extracted, 'modcarry-manifest.json'), 'utf8')) as BundleManifest;
+      manifest = extractBundle(bundle, extracted);
     }
+
+    const checkSetup = (): GoCheckSetup => ({ fixture, extracted, manifest, vkey: log.vkey, work, noNet });
 
     afterAll(async () => {
       await proxy?.close();
@@ -248,37 +176,21 @@ function describeSet(name: DepSetName): void {
     });
 
     it('(1) extracted into an empty GOMODCACHE: go build ./..., go list -m all and go mod verify pass with GOPROXY=off', async () => {
-      const home = join(work, 'home-1');
-      const modcache = join(home, 'gopath', 'pkg', 'mod');
-      mkdirSync(modcache, { recursive: true });
-      cpSync(join(extracted, 'cache'), join(modcache, 'cache'), { recursive: true });
-      const sumdbName = manifest.sumdb!.name;
-      const latest = join(home, 'gopath', sumdbLatestFile(sumdbName));
-      mkdirSync(join(latest, '..'), { recursive: true });
-      cpSync(join(extracted, bundleLatestFile(sumdbName)), latest);
-      const d = mainCopy('main-1', true);
-      // -trimpath keeps this temporary GOMODCACHE's path out of the build cache keys, so the shared GOCACHE hits.
-      const e = env(home, { GOPROXY: 'off', GOSUMDB: log.vkey, GOFLAGS: '-modcacherw -trimpath', extra: { GOCACHE } });
-      ok(await runGoAsync(['build', './...'], d, e), 'go build ./...');
-      const list = ok(await runGoAsync(['list', '-m', 'all'], d, e), 'go list -m all').stdout;
+      const r1 = await goCheckOfflineBuild(checkSetup());
       const bundled = new Set(manifest.modules.map((m) => `${m.path} ${m.version}`));
-      const listed = list.split('\n').filter((l) => l !== '').slice(1); // the main module first
+      const listed = r1.listed; // the main module's line dropped
       expect(listed.length).toBeGreaterThan(0);
       // "path version" or "path version => replacement version": the module go fetches is the last pair.
       for (const l of listed) expect(bundled.has(l.split(' ').slice(-2).join(' ')), l).toBe(true);
-      const verify = ok(await runGoAsync(['mod', 'verify'], d, e), 'go mod verify');
-      expect(verify.stdout).toContain('all modules verified');
-      expect(readFileSync(join(d, 'go.sum'), 'utf8')).toBe(committedSum());
+      expect(r1.verify).toContain('all modules verified');
+      expect(r1.goSum).toBe(committedSum());
     });
 
     it('(2) as GOPROXY=file://…/cache/download with the database on and go.sum deleted: go mod tidy rebuilds go.sum offline', async () => {
-      const d = mainCopy('main-2', false);
-      const home = join(work, 'home-2');
-      const e = env(home, { GOPROXY: fileProxyUrl(join(extracted, 'cache', 'download')), GOSUMDB: log.vkey, GOFLAGS: '-mod=mod -modcacherw' });
-      ok(await runGoAsync(['mod', 'tidy'], d, e), 'go mod tidy');
-      expect(sortedLines(readFileSync(join(d, 'go.sum'), 'utf8'))).toEqual(sortedLines(committedSum()));
+      const r2 = await goCheckTidyFromFileProxy(checkSetup());
+      expect(sortedLines(r2.goSum)).toEqual(sortedLines(committedSum()));
       // go proved the lines against the bundle's tree head and kept it.
-      expect(readFileSync(join(home, 'gopath', sumdbLatestFile(manifest.sumdb!.name)), 'utf8')).toBe(manifest.sumdb!.note);
+      expect(r2.latest).toBe(manifest.sumdb!.note);
     });
 
     it('(3) our .mod, .zip, .ziphash, .info and list bytes are what go mod download writes from the same proxy', () => {
