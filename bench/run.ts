@@ -24,10 +24,11 @@ export const BENCHMARKS: readonly Benchmark[] = [
   { name: 'sumdb', title: '5. Checksum database: a 500-line go.sum from an empty cache', run: benchSumdb },
 ];
 
-const USAGE = `usage: npm run bench -- [--rounds N] [${BENCHMARKS.map((b) => b.name).join('|')} ...]`;
+const USAGE = `usage: npm run bench -- [--rounds N] [--chromium-only] [${BENCHMARKS.map((b) => b.name).join('|')} ...]`;
 
-function parse(argv: readonly string[]): { rounds: number; names: string[] } {
+function parse(argv: readonly string[]): { rounds: number; chromiumOnly: boolean; names: string[] } {
   let rounds = 3;
+  let chromiumOnly = false;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -35,21 +36,23 @@ function parse(argv: readonly string[]): { rounds: number; names: string[] } {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       rounds = Number(v);
       if (!Number.isInteger(rounds) || rounds < 3) throw new Error(`--rounds wants an integer of at least 3 (medians of at least 3 runs)\n${USAGE}`);
+    } else if (a === '--chromium-only') {
+      chromiumOnly = true;
     } else if (a === '-h' || a === '--help') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
     } else if (BENCHMARKS.some((b) => b.name === a)) names.push(a);
     else throw new Error(`unknown benchmark ${JSON.stringify(a)}\n${USAGE}`);
   }
-  return { rounds, names };
+  return { rounds, chromiumOnly, names };
 }
 
 async function main(): Promise<number> {
-  const { rounds, names } = parse(process.argv.slice(2));
+  const { rounds, chromiumOnly, names } = parse(process.argv.slice(2));
   const selected = BENCHMARKS.filter((b) => names.length === 0 || names.includes(b.name));
   const machine = describeMachine(CHROMIUM_PATH);
   const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
-  const ctx = createContext(rounds);
+  const ctx = createContext(rounds, chromiumOnly);
   let failed = 0;
   const onSignal = (): void => {
     killRunning();

@@ -11,6 +11,12 @@ import type { Row } from './report.ts';
 export interface BenchContext {
   /** Rounds per measurement (at least 3; medians are reported). */
   readonly rounds: number;
+  /**
+   * `--chromium-only`: run only the headless-Chromium rows (and the go peers
+   * they are compared with); the CLI rows are carried over from the previous
+   * result file, saying so in their notes.
+   */
+  readonly chromiumOnly: boolean;
   /** A fresh directory under the bench scratch root. */
   scratch(name: string): string;
   log(line: string): void;
@@ -29,11 +35,12 @@ export interface Benchmark {
 }
 
 /** Creates the scratch root; dispose() removes it. */
-export function createContext(rounds: number): BenchContext & { dispose(): void } {
+export function createContext(rounds: number, chromiumOnly = false): BenchContext & { dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'modcarry-bench-'));
   let n = 0;
   return {
     rounds,
+    chromiumOnly,
     scratch(name) {
       const dir = join(root, `${String(++n).padStart(3, '0')}-${name}`);
       mkdirSync(dir, { recursive: true });

@@ -135,3 +135,23 @@ export function writeMarkdown(order: readonly string[], pending: readonly { name
   }
   writeFileSync(BENCHMARKS_MD, lines.join('\n'));
 }
+
+/** Whether a row is one of the headless-Chromium rows. */
+export const isChromiumRow = (r: Row): boolean => r.subject.includes('Chromium');
+
+/**
+ * For `--chromium-only`: the previous result file's rows that this run does
+ * not measure (all but the Chromium ones), each noting where it comes from,
+ * and that file's raw numbers; rows saying so when there is no previous file.
+ */
+export function carriedRows(name: string): { rows: Row[]; raw: unknown } {
+  const file = join(RESULTS_DIR, `${name}.json`);
+  if (!existsSync(file)) return { rows: [], raw: undefined };
+  const prev = JSON.parse(readFileSync(file, 'utf8')) as ResultFile;
+  const earlier = prev.raw as { carriedFrom?: string; previousRaw?: unknown } | undefined;
+  const from = earlier?.carriedFrom ?? `\`${prev.command}\` started ${prev.startedAt}`;
+  const rows = prev.rows
+    .filter((r) => !isChromiumRow(r))
+    .map((r) => ((r.note ?? '').includes('carried over from') ? r : { ...r, note: [r.note ?? '', `carried over from ${from} (this run was --chromium-only)`].filter((x) => x !== '').join('; ') }));
+  return { rows, raw: { carriedFrom: from, previousRaw: earlier?.carriedFrom !== undefined ? earlier.previousRaw : prev.raw } };
+}

@@ -13,8 +13,26 @@ import { resolve, sep } from 'node:path';
 
 export interface StaticProxy {
   readonly url: string;
-  readonly stats: { requests: number; bytes: number };
+  readonly stats: ProxyStats;
   close(): Promise<void>;
+}
+
+export interface ProxyStats {
+  requests: number;
+  bytes: number;
+  /** Body bytes of .zip files, and when (performance.now()) the first and the last of them went out. */
+  zipBytes: number;
+  zipFirstAt: number | undefined;
+  zipLastAt: number | undefined;
+}
+
+/** Zeroes the counters (between runs). */
+export function resetStats(stats: ProxyStats): void {
+  stats.requests = 0;
+  stats.bytes = 0;
+  stats.zipBytes = 0;
+  stats.zipFirstAt = undefined;
+  stats.zipLastAt = undefined;
 }
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -32,7 +50,7 @@ function contentType(path: string): string {
 /** Serves rootDir on 127.0.0.1 at a free port (also the Chromium hashing page, hence the script types). */
 export async function startStaticProxy(rootDir: string): Promise<StaticProxy> {
   const root = resolve(rootDir);
-  const stats = { requests: 0, bytes: 0 };
+  const stats: ProxyStats = { requests: 0, bytes: 0, zipBytes: 0, zipFirstAt: undefined, zipLastAt: undefined };
   const server = createServer((req, res) => {
     stats.requests++;
     let path: string;
@@ -82,7 +100,16 @@ export async function startStaticProxy(rootDir: string): Promise<StaticProxy> {
       return;
     }
     const stream = createReadStream(file, { start, end });
-    stream.on('data', (b) => (stats.bytes += b.length));
+    const isZip = path.endsWith('.zip');
+    stream.on('data', (b) => {
+      stats.bytes += b.length;
+      if (isZip) {
+        const now = performance.now();
+        stats.zipBytes += b.length;
+        stats.zipFirstAt ??= now;
+        stats.zipLastAt = now;
+      }
+    });
     stream.pipe(res);
     res.on('close', () => stream.destroy());
   });

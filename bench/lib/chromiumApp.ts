@@ -1,0 +1,242 @@
+/**
+ * The app in headless Chromium, driven as a person drives it, for the
+ * browser rows of the benchmarks: a production build of the app (built once
+ * per runner, into the scratch directory), served by the modcarry server whose
+ * relay forwards to loopback upstreams, and a fresh Chromium profile per run
+ * (so IndexedDB starts empty and lives on disk, as it does for a person).
+ *
+ * Heap sampling: Runtime.getHeapUsage over the DevTools protocol, for the page
+ * and for each dedicated worker (the engine), which is attached through
+ * Target.setAutoAttach on the page's session (non-flattened: Playwright gives
+ * no handle on child sessions, so messages go through
+ * Target.sendMessageToTarget). usedSize is the V8 heap in use; ArrayBuffer
+ * backing stores (zip chunks) are outside it and are sampled beside it
+ * (backingStorageSize); Blob data lives in the browser process, in neither.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'vite';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchChromium } from '../../test/support/browser.ts';
+import type { LaunchedChromium } from '../../test/support/browser.ts';
+import { createServer } from '../../src/server/createServer.ts';
+import type { RunningServer } from '../../src/server/createServer.ts';
+import { REPO } from './paths.ts';
+
+let built: Promise<string> | undefined;
+
+/** Builds the app as production serves it (service worker included) into a directory from makeDir, once per runner. */
+export function buildApp(makeDir: () => string): Promise<string> {
+  built ??= (async () => {
+    const dir = makeDir();
+    const nodeEnv = process.env['NODE_ENV'];
+    process.env['NODE_ENV'] = 'production';
+    try {
+      await build({ configFile: join(REPO, 'vite.config.ts'), root: REPO, mode: 'production', logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+    } finally {
+      if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = nodeEnv;
+    }
+    return dir;
+  })();
+  return built;
+}
+
+/** The app server with its relay to a loopback GOPROXY and checksum database (gosumdb 'off': none). */
+export async function serveRelayedApp(appDir: string, goproxy: string, gosumdb: string): Promise<RunningServer> {
+  const app = await createServer({ root: appDir, port: 0, host: '127.0.0.1', relay: { goproxy, gosumdb, redirectPolicy: { allowLoopbackHttp: true } } });
+  if (app.relayProblems.length > 0) {
+    await app.close();
+    throw new Error(`relay problems: ${app.relayProblems.join('; ')}`);
+  }
+  return app;
+}
+
+export interface AppSession {
+  readonly page: Page;
+  readonly browser: LaunchedChromium;
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+/** Launches Chromium on a fresh profile under dir and opens the app at path (query string included). */
+export async function openApp(dir: string, app: RunningServer, path = '/'): Promise<AppSession> {
+  const profile = join(dir, 'profile');
+  mkdirSync(profile, { recursive: true });
+  const browser = await launchChromium({ userDataDir: profile });
+  const errors: string[] = [];
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(app.url + path);
+    // Settings come from the relay's config.json; planning needs the GOPROXY.
+    const goproxy = page.getByLabel('GOPROXY', { exact: true });
+    for (let i = 0; i < 300 && (await goproxy.inputValue()) !== `${app.url}/goproxy/0`; i++) await page.waitForTimeout(100);
+    return { page, browser, errors, close: () => browser.close().catch(() => undefined) };
+  } catch (err) {
+    await browser.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Pastes go.mod and go.sum (or module@version queries) and makes the plan. */
+export async function makePlan(page: Page, input: { goMod?: string; goSum?: string; queries?: string }): Promise<void> {
+  if (input.goMod !== undefined) await page.getByLabel('go.mod', { exact: true }).fill(input.goMod);
+  if (input.goSum !== undefined) await page.getByLabel('go.sum', { exact: true }).fill(input.goSum);
+  if (input.queries !== undefined) await page.getByLabel(/Modules \(module@version/).fill(input.queries);
+  await page.getByRole('button', { name: 'Make the plan' }).click();
+  await page.getByRole('region', { name: 'Planned modules' }).waitFor({ timeout: 300_000 });
+}
+
+/** Clicks Download and waits until the job is done; throws unless every module verified. */
+export async function downloadAll(page: Page, timeoutMs: number): Promise<string> {
+  await page.getByRole('button', { name: 'Download', exact: true }).click();
+  const status = page.locator('p.job-status.status-done, p.job-status.status-failed, p.job-status.status-cancelled');
+  await status.first().waitFor({ timeout: timeoutMs });
+  const text = (await status.first().textContent()) ?? '';
+  if (!/^All \d+ module versions verified$/.test(text.trim())) {
+    const failures = await page.locator('tr.state-failed').allTextContents();
+    throw new Error(`the job ended: ${text.trim()}; first failures: ${failures.slice(0, 3).join(' / ')}`);
+  }
+  return text.trim();
+}
+
+/** Clicks Export bundle and waits until the browser download is saved at file; returns its size in bytes. */
+export async function exportBundle(page: Page, file: string, timeoutMs: number): Promise<void> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: timeoutMs }), page.getByRole('button', { name: 'Export bundle', exact: true }).click()]);
+  await download.saveAs(file);
+  const failure = await download.failure();
+  if (failure !== null) throw new Error(`the bundle download failed: ${failure}`);
+}
+
+export interface HeapSample {
+  readonly t: number;
+  readonly page: number;
+  /** Sum over the page's dedicated workers (the engine's among them). */
+  readonly workers: number;
+  readonly workerCount: number;
+  /** ArrayBuffer backing stores of the page and its workers together. */
+  readonly backing: number;
+}
+
+interface HeapUsage {
+  usedSize: number;
+  backingStorageSize?: number;
+}
+
+export interface HeapSampler {
+  /** Samples every intervalMs into the current phase until stop(). */
+  phase(name: string): void;
+  /** The script URLs of the dedicated workers seen so far. */
+  workerUrls(): string[];
+  stop(): Promise<Record<string, HeapSample[]>>;
+}
+
+interface Attached {
+  sessionId: string;
+  targetInfo: { type: string; url: string };
+}
+
+/** Samples the V8 heap of the page and its dedicated workers (see the file comment). */
+export async function sampleHeaps(page: Page, intervalMs = 250): Promise<HeapSampler> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  const workers = new Map<string, true>();
+  const urls = new Set<string>();
+  const waiting = new Map<number, (usage: HeapUsage | undefined) => void>();
+  let nextId = 1;
+  cdp.on('Target.attachedToTarget', (e: Attached) => {
+    if (e.targetInfo.type !== 'worker') return;
+    workers.set(e.sessionId, true);
+    urls.add(e.targetInfo.url);
+  });
+  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
+    workers.delete(e.sessionId);
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
+    if (m.id !== undefined) {
+      waiting.get(m.id)?.(m.result);
+      waiting.delete(m.id);
+    }
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const workerHeap = (sessionId: string): Promise<HeapUsage | undefined> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        resolve(undefined);
+      }, 5_000);
+      waiting.set(id, (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) }).catch(() => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(undefined);
+      });
+    });
+  const samples: Record<string, HeapSample[]> = {};
+  let current: HeapSample[] = [];
+  let stopped = false;
+  const t0 = performance.now();
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const p = (await cdp.send('Runtime.getHeapUsage')) as HeapUsage;
+        const ws = await Promise.all([...workers.keys()].map(workerHeap));
+        current.push({
+          t: performance.now() - t0,
+          page: p.usedSize,
+          workers: ws.reduce<number>((n, v) => n + (v?.usedSize ?? 0), 0),
+          workerCount: ws.filter((v) => v !== undefined).length,
+          backing: ws.reduce<number>((n, v) => n + (v?.backingStorageSize ?? 0), p.backingStorageSize ?? 0),
+        });
+      } catch {
+        // the page is navigating or closing; the next sample tells
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    phase(name) {
+      current = samples[name] ??= [];
+    },
+    workerUrls: () => [...urls],
+    async stop() {
+      stopped = true;
+      await loop;
+      await cdp.detach().catch(() => undefined);
+      return samples;
+    },
+  };
+}
+
+export interface HeapPeaks {
+  readonly page: number;
+  readonly workers: number;
+  /** Page + workers at the same instant. */
+  readonly total: number;
+  /** Page + workers + ArrayBuffer backing stores at the same instant. */
+  readonly withBuffers: number;
+  readonly n: number;
+  readonly maxWorkers: number;
+}
+
+/** The peaks of a phase's samples. */
+export function peaks(samples: readonly HeapSample[]): HeapPeaks {
+  let page = 0;
+  let workers = 0;
+  let total = 0;
+  let withBuffers = 0;
+  let maxWorkers = 0;
+  for (const s of samples) {
+    page = Math.max(page, s.page);
+    workers = Math.max(workers, s.workers);
+    total = Math.max(total, s.page + s.workers);
+    withBuffers = Math.max(withBuffers, s.page + s.workers + s.backing);
+    maxWorkers = Math.max(maxWorkers, s.workerCount);
+  }
+  return { page, workers, total, withBuffers, n: samples.length, maxWorkers };
+}
