@@ -225,6 +225,7 @@ export function App({ offline, update, services }: { offline: OfflineStatus; upd
             <ProgressView
               progress={progress}
               rate={view.rate}
+              online={online}
               retryAt={view.retryAt}
               now={now}
               onPause={control('pause')}

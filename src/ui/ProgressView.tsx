@@ -34,6 +34,7 @@ function toneOf(state: ModuleState): 'normal' | 'done' | 'failed' | 'paused' {
 export function ProgressView({
   progress,
   rate,
+  online = true,
   retryAt,
   now,
   onPause,
@@ -43,6 +44,8 @@ export function ProgressView({
 }: {
   progress: JobProgress;
   rate: number;
+  /** The browser's network hint: a running job waits while it is false. */
+  online?: boolean;
   retryAt: ReadonlyMap<string, PendingRetry>;
   now: number;
   onPause(): void;
@@ -52,10 +55,12 @@ export function ProgressView({
 }) {
   const p = progress;
   const running = p.status === 'running';
+  // The engine holds its work (without spending retries) until the network is back.
+  const waiting = running && !online;
   const total = p.modules.length;
   const verified = p.counts.verified;
   const failed = p.counts.failed;
-  const eta = running ? etaMs(p.bytes, p.totalBytes, rate) : undefined;
+  const eta = running && !waiting ? etaMs(p.bytes, p.totalBytes, rate) : undefined;
   const pct = percent(p.bytes, p.totalBytes);
   const allVerified = p.status === 'done' && verified === total;
   return (
@@ -63,7 +68,11 @@ export function ProgressView({
       <h2 id="progress-heading">Download</h2>
       <div class="progress-head">
         <p class={`job-status status-${p.status}${allVerified ? ' status-verified' : ''}`} role="status" aria-live="polite">
-          {allVerified ? `All ${total} module versions verified` : (STATUS_TEXT[p.status] ?? p.status)}
+          {allVerified
+            ? `All ${total} module versions verified`
+            : waiting
+              ? 'Waiting for the network: the download goes on by itself when it is back'
+              : (STATUS_TEXT[p.status] ?? p.status)}
           {p.status === 'done' && failed > 0 ? ` with ${failed} failed` : ''}
           {p.status === 'paused' && p.pauseReason !== undefined ? `: ${p.pauseReason}` : ''}
         </p>
@@ -100,7 +109,7 @@ export function ProgressView({
         </div>
         <div>
           <dt>Speed</dt>
-          <dd>{running ? formatRate(rate) : '–'}</dd>
+          <dd>{running && !waiting ? formatRate(rate) : '–'}</dd>
         </div>
         <div>
           <dt>Time left</dt>

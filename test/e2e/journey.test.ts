@@ -185,6 +185,8 @@ describe.skipIf(!depset.ok)(`the journey with the real depset edges in Chromium$
     expect(interrupted.length).toBeGreaterThan(0);
     try {
       await page.getByText('You are offline.').waitFor({ timeout: 10_000 });
+      // The download panel says the job waits for the network rather than showing a speed.
+      await page.getByText(/^Waiting for the network/).waitFor({ timeout: 10_000 });
       await page.waitForTimeout(1500);
       expect(await page.getByText(/All \d+ module versions verified/).count()).toBe(0);
       await shot('offline-mid-download');
