@@ -7,7 +7,7 @@
  */
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
 import { sha256Hex } from './rangeDownload.ts';
-import { createSha256 } from '../core/bundle/sha256.ts';
+import { createSha256 } from '../core/internal/sha256.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
 export class MissingChunkError extends Error {

@@ -23,7 +23,7 @@ import { compareModuleVersions } from '../module/sort.ts';
 import { parseCachePath } from '../modcache/layout.ts';
 import { versionListFromFileNames } from '../modcache/versionList.ts';
 import { utf8Decode, utf8Encode } from '../internal/webstd.ts';
-import { sha256Hex } from './sha256.ts';
+import { sha256Hex } from '../internal/sha256.ts';
 import { compareStrings } from '../internal/strings.ts';
 
 /** The manifest's name at the bundle root. */

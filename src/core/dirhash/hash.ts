@@ -44,6 +44,8 @@ export async function hash1Bytes<T>(
   files: readonly T[],
   nameOf: (file: T) => Uint8Array,
   open: (file: T) => Promise<Uint8Array>,
+  /** The SHA-256 of a file computed without opening it whole, where the caller can (large zip entries). */
+  digestOf?: (file: T) => Promise<Uint8Array> | undefined,
 ): Promise<string> {
   const sorted = [...files].sort((a, b) => compareBytes(nameOf(a), nameOf(b)));
   const parts: Uint8Array[] = [];
@@ -51,7 +53,7 @@ export async function hash1Bytes<T>(
   for (const file of sorted) {
     const name = nameOf(file);
     if (name.includes(NEWLINE)) throw new Error(NEWLINE_ERROR);
-    const digest = hex(await sha256(await open(file)));
+    const digest = hex(await (digestOf?.(file) ?? open(file).then(sha256)));
     parts.push(digest, TWO_SPACES, name, Uint8Array.of(NEWLINE));
     total += digest.length + TWO_SPACES.length + name.length + 1;
   }
@@ -70,6 +72,9 @@ export async function hash1(names: readonly string[], open: (name: string) => Pr
   return hash1Bytes(files, (f) => f.bytes, (f) => open(f.name));
 }
 
+/** Entries larger than this are hashed while they inflate instead of being read whole. */
+const STREAM_HASH_MIN = 16 << 20;
+
 /** A map key for raw name bytes that distinguishes every byte sequence. */
 function bytesKey(bytes: Uint8Array): string {
   let s = '';
@@ -86,10 +91,13 @@ function bytesKey(bytes: Uint8Array): string {
 export async function hashZip(zip: ZipReader): Promise<string> {
   const last = new Map<string, ZipEntry>();
   for (const e of zip.entries) last.set(bytesKey(e.nameBytes), e);
+  const target = (e: ZipEntry): ZipEntry => last.get(bytesKey(e.nameBytes)) ?? e;
   return hash1Bytes(
     zip.entries,
     (e) => e.nameBytes,
-    (e) => zip.readEntry(last.get(bytesKey(e.nameBytes)) ?? e),
+    (e) => zip.readEntry(target(e)),
+    // A large entry is hashed as it inflates, never held whole (WebCrypto's digest is one-shot).
+    (e) => (target(e).uncompressedSize > STREAM_HASH_MIN && zip.digestEntry !== undefined ? zip.digestEntry(target(e)) : undefined),
   );
 }
 

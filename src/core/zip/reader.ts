@@ -20,6 +20,8 @@
  *   misread a split archive anyway.
  */
 import { utf8Decode } from '../internal/webstd.ts';
+import type { IncrementalSha256 } from '../internal/webstd.ts';
+import { createSha256 } from '../internal/sha256.ts';
 import { crc32Update } from './crc32.ts';
 import { ZipFormatError } from './errors.ts';
 import { InflateAbort, inflateRaw, inflateWhole, WHOLE_MAX_COMPRESSED } from './inflate.ts';
@@ -60,6 +62,11 @@ export interface ZipReader {
   readonly comment?: string;
   /** Inflates one entry, checking its size and CRC-32 like Go's File.Open. */
   readEntry(entry: ZipEntry, opts?: ReadEntryOptions): Promise<Uint8Array>;
+  /**
+   * The SHA-256 of an entry's content, with every check of readEntry, computed
+   * while it inflates: memory stays bounded however large the entry.
+   */
+  digestEntry?(entry: ZipEntry, opts?: ReadEntryOptions): Promise<Uint8Array>;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -308,12 +315,21 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
     entries,
     size,
     comment: end.comment,
-    readEntry: (entry, opts) => readEntry(source, entry, opts ?? {}),
+    readEntry: async (entry, opts) => {
+      const out = new BoundedBuffer(entry.uncompressedSize);
+      await consumeEntry(source, entry, opts ?? {}, out);
+      return out.bytes();
+    },
+    digestEntry: async (entry, opts) => {
+      const out = new DigestSink(entry.uncompressedSize);
+      await consumeEntry(source, entry, opts ?? {}, out);
+      return out.digest();
+    },
   };
 }
 
 /** A growable output buffer that refuses to grow past `limit` bytes. */
-class BoundedBuffer {
+class BoundedBuffer implements EntrySink {
   private buf: Uint8Array;
   length = 0;
 
@@ -360,7 +376,45 @@ function chunks(src: RandomAccessSource, start: number, end: number): () => Asyn
   };
 }
 
-async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEntryOptions): Promise<Uint8Array> {
+/** Where consumeEntry puts an entry's content: appends refused past the limit, reset on a decoder restart. */
+interface EntrySink {
+  readonly length: number;
+  append(chunk: Uint8Array): boolean;
+  reset(): void;
+}
+
+/** Hashes an entry's content as it arrives instead of keeping it. */
+class DigestSink implements EntrySink {
+  length = 0;
+  private h: IncrementalSha256 = createSha256();
+
+  constructor(private readonly limit: number) {}
+
+  append(chunk: Uint8Array): boolean {
+    if (this.length + chunk.length > this.limit) return false;
+    this.h.update(chunk);
+    this.length += chunk.length;
+    return true;
+  }
+
+  reset(): void {
+    this.h = createSha256();
+    this.length = 0;
+  }
+
+  digest(): Uint8Array {
+    const hex = this.h.hexDigest();
+    const out = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  }
+}
+
+/**
+ * Reads one entry like Go's File.Open and hands its content to out: local
+ * header, inflate (bounded by the declared size), size and CRC-32 checks.
+ */
+async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEntryOptions, out: EntrySink): Promise<void> {
   const declared = entry.uncompressedSize;
   if (opts.maxSize !== undefined && declared > opts.maxSize) {
     throw new ZipFormatError('too-large', `zip: ${entry.name}: declared size ${declared} exceeds the limit of ${opts.maxSize} bytes`);
@@ -380,13 +434,12 @@ async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEnt
   if (entry.isDirectory) {
     // Directories carry no data; Go tolerates a compressed size but not an uncompressed one.
     if (declared !== 0) throw new ZipFormatError('format');
-    return new Uint8Array(0);
+    return;
   }
   if (entry.method !== 0 && entry.method !== 8) throw new ZipFormatError('algorithm');
 
   const dataStart = at + LFH_LEN + u16(lh, 26) + u16(lh, 28);
   const dataEnd = dataStart + entry.compressedSize;
-  const out = new BoundedBuffer(declared);
   let crc = 0;
   const sink = (chunk: Uint8Array): void => {
     if (!out.append(chunk)) throw new InflateAbort(new ZipFormatError('format'));
@@ -403,7 +456,8 @@ async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEnt
     const compressed = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
     const inflated = inflateWhole(compressed, declared);
     if (inflated.length > declared) throw new ZipFormatError('format');
-    out.adopt(inflated);
+    if (out instanceof BoundedBuffer) out.adopt(inflated);
+    else out.append(inflated);
     crc = crc32Update(0, inflated);
   } else {
     const restart = (): void => {
@@ -427,5 +481,4 @@ async function readEntry(src: RandomAccessSource, entry: ZipEntry, opts: ReadEnt
     // Like Go, a zero CRC without a data descriptor counts as "not recorded".
     throw new ZipFormatError('checksum');
   }
-  return out.bytes();
 }

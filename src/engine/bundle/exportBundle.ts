@@ -43,7 +43,7 @@ import {
 } from '../../core/bundle/manifest.ts';
 import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, ManifestSettings, ManifestSumdb } from '../../core/bundle/manifest.ts';
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
-import { createSha256, sha256Hex } from '../../core/bundle/sha256.ts';
+import { createSha256, sha256Hex } from '../../core/internal/sha256.ts';
 
 /** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
 export type BundleBody = Blob | (() => ReadableStream<Uint8Array>);

@@ -16,7 +16,7 @@ import { Gunzip } from 'fflate';
 import { bytesSource, checkRange } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
 import { utf8Decode } from '../../core/internal/webstd.ts';
-import { createSha256 } from '../../core/bundle/sha256.ts';
+import { createSha256 } from '../../core/internal/sha256.ts';
 
 /** Temporary storage for large entry bodies (Node: a temp file; tests: memory). */
 export interface Spool {

@@ -11,7 +11,7 @@ import { cacheInfoText, parseInfo } from '../../../src/core/goproxy/info.ts';
 import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modcache/layout.ts';
 import { MANIFEST_FILE, parseManifest, serializeManifest } from '../../../src/core/bundle/manifest.ts';
 import type { CheckSource, ManifestModule, ManifestSumdb } from '../../../src/core/bundle/manifest.ts';
-import { sha256Hex } from '../../../src/core/bundle/sha256.ts';
+import { sha256Hex } from '../../../src/core/internal/sha256.ts';
 import { SumdbClient } from '../../../src/core/sumdb/client.ts';
 import { hashString } from '../../../src/core/sumdb/tlog.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';

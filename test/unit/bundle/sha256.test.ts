@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Sha256, sha256Hex } from '../../../src/core/bundle/sha256.ts';
+import { Sha256, sha256Hex } from '../../../src/core/internal/sha256.ts';
 import { Rng } from '../../support/moduleCorpus.ts';
 
 describe('incremental SHA-256', () => {

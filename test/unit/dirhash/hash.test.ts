@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NEWLINE_ERROR, compareBytes, hash1, hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
+import { NEWLINE_ERROR, compareBytes, hash1, hash1Bytes, hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
 import { writeZip } from '../../support/zipWriter.ts';
@@ -116,5 +116,25 @@ describe('hash1', () => {
         ['b', 'b'],
       ]),
     );
+  });
+});
+
+describe('hashZip on large entries', () => {
+  it('hashes an entry over 16 MiB while it inflates, to the same h1 as reading it whole', async () => {
+    const big = new Uint8Array(17 << 20);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i >>> 12) & 0xff;
+    const zipBytes = writeZip([
+      { name: 'example.com/big@v1.0.0/go.mod', data: new TextEncoder().encode('module example.com/big\n') },
+      { name: 'example.com/big@v1.0.0/stored.bin', data: big, method: 0 },
+      { name: 'example.com/big@v1.0.0/deflated.bin', data: big, method: 8, dataDescriptor: true },
+    ]);
+    const zip = await openZip(bytesSource(zipBytes));
+    expect(zip.digestEntry).toBeDefined();
+    const whole = await hash1Bytes(zip.entries, (e) => e.nameBytes, (e) => zip.readEntry(e));
+    expect(await hashZip(zip)).toBe(whole);
+    // The streamed digest keeps readEntry's checks: a wrong CRC still fails.
+    const bad = writeZip([{ name: 'example.com/big@v1.0.0/x.bin', data: big, method: 0, crc32: 1 }]);
+    const badZip = await openZip(bytesSource(bad));
+    await expect(hashZip(badZip)).rejects.toThrow('zip: checksum error');
   });
 });

@@ -8,8 +8,8 @@
  * still hashes through WebCrypto in core/internal/webstd.ts.
  */
 
-import { nativeIncrementalSha256 } from '../internal/webstd.ts';
-import type { IncrementalSha256 } from '../internal/webstd.ts';
+import { nativeIncrementalSha256 } from './webstd.ts';
+import type { IncrementalSha256 } from './webstd.ts';
 
 const K = Uint32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
