@@ -32,6 +32,7 @@ import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodePorts } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { readInput } from './readInput.ts';
+import { lastValue, parseFlags, parseTimeout, parseToolchains } from './flags.ts';
 
 const USAGE =
   'usage: modcarry download [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -52,55 +53,28 @@ interface DownloadArgs {
   queries: string[];
 }
 
-const VALUE_FLAGS = new Set(['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout', 'state', 'out', 'chunk-size']);
-
 function parseArgs(args: readonly string[]): DownloadArgs {
-  const a: DownloadArgs = { retractions: false, allowFailures: false, timeoutSec: 60, toolchains: [], queries: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      a.queries.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-')) {
-      a.queries.push(arg);
-      continue;
-    }
-    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    if (m === null) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    const name = m[1]!;
-    if (name === 'retractions' || name === 'allow-failures') {
-      if (m[2] !== undefined) throw new UsageError(`flag --${name} takes no value`);
-      if (name === 'retractions') a.retractions = true;
-      else a.allowFailures = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    const value = m[2] ?? args[++i];
-    if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
-    switch (name) {
-      case 'toolchain':
-        for (const p of value.split(',')) {
-          const pm = /^([a-z0-9]+)\/([a-z0-9]+)$/.exec(p.trim());
-          if (pm === null) throw new UsageError(`--toolchain wants GOOS/GOARCH (e.g. linux/amd64), not ${JSON.stringify(p)}`);
-          a.toolchains.push({ goos: pm[1]!, goarch: pm[2]! });
-        }
-        break;
-      case 'timeout': {
-        const n = Number(value);
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout wants a number of seconds, not ${JSON.stringify(value)}`);
-        a.timeoutSec = n;
-        break;
-      }
-      case 'chunk-size': {
-        const n = Number(value);
-        if (!Number.isSafeInteger(n)) throw new UsageError(`--chunk-size wants a number of bytes, not ${JSON.stringify(value)}`);
-        a.chunkSize = n;
-        break;
-      }
-      default:
-        a[name as 'gomod' | 'gosum' | 'goproxy' | 'gosumdb' | 'state' | 'out'] = value;
-    }
+  const f = parseFlags(
+    args,
+    { values: ['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout', 'state', 'out', 'chunk-size'], bools: ['retractions', 'allow-failures'] },
+    USAGE,
+  );
+  const a: DownloadArgs = {
+    retractions: f.bools.has('retractions'),
+    allowFailures: f.bools.has('allow-failures'),
+    timeoutSec: parseTimeout(lastValue(f, 'timeout'), 60),
+    toolchains: parseToolchains(f.values.get('toolchain')),
+    queries: [...f.positional],
+  };
+  for (const name of ['gomod', 'gosum', 'goproxy', 'gosumdb', 'state', 'out'] as const) {
+    const v = lastValue(f, name);
+    if (v !== undefined) a[name] = v;
+  }
+  const chunk = lastValue(f, 'chunk-size');
+  if (chunk !== undefined) {
+    const n = Number(chunk);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`--chunk-size wants a number of bytes, not ${JSON.stringify(chunk)}`);
+    a.chunkSize = n;
   }
   return a;
 }

@@ -14,6 +14,7 @@ import { formatPlan } from '../core/plan/formatPlan.ts';
 import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { readInput } from './readInput.ts';
+import { lastValue, parseFlags, parseTimeout, parseToolchains } from './flags.ts';
 
 const USAGE =
   'usage: modcarry plan [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -31,51 +32,18 @@ interface PlanArgs {
   queries: string[];
 }
 
-const VALUE_FLAGS = new Set(['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout']);
-
 function parseArgs(args: readonly string[]): PlanArgs {
-  const a: PlanArgs = { json: false, retractions: false, timeoutSec: 30, toolchains: [], queries: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      a.queries.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-')) {
-      a.queries.push(arg);
-      continue;
-    }
-    const m = /^--?([a-z]+)(?:=(.*))?$/s.exec(arg);
-    if (m === null) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    const name = m[1]!;
-    if (name === 'json' || name === 'retractions') {
-      if (m[2] !== undefined) throw new UsageError(`flag --${name} takes no value`);
-      a[name] = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    let value = m[2];
-    if (value === undefined) {
-      value = args[++i];
-      if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
-    }
-    switch (name) {
-      case 'toolchain':
-        for (const p of value.split(',')) {
-          const pm = /^([a-z0-9]+)\/([a-z0-9]+)$/.exec(p.trim());
-          if (pm === null) throw new UsageError(`--toolchain wants GOOS/GOARCH (e.g. linux/amd64), not ${JSON.stringify(p)}`);
-          a.toolchains.push({ goos: pm[1]!, goarch: pm[2]! });
-        }
-        break;
-      case 'timeout': {
-        const n = Number(value);
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout wants a number of seconds, not ${JSON.stringify(value)}`);
-        a.timeoutSec = n;
-        break;
-      }
-      default:
-        a[name as 'gomod' | 'gosum' | 'goproxy' | 'gosumdb'] = value;
-    }
+  const f = parseFlags(args, { values: ['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout'], bools: ['json', 'retractions'] }, USAGE);
+  const a: PlanArgs = {
+    json: f.bools.has('json'),
+    retractions: f.bools.has('retractions'),
+    timeoutSec: parseTimeout(lastValue(f, 'timeout'), 30),
+    toolchains: parseToolchains(f.values.get('toolchain')),
+    queries: [...f.positional],
+  };
+  for (const name of ['gomod', 'gosum', 'goproxy', 'gosumdb'] as const) {
+    const v = lastValue(f, name);
+    if (v !== undefined) a[name] = v;
   }
   return a;
 }
