@@ -17,9 +17,7 @@ import { rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { GoproxyClient } from '../core/goproxy/client.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
-import { createPlan } from '../core/plan/createPlan.ts';
 import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
 import { exportBundle } from '../engine/bundle/exportBundle.ts';
 import { collectJobBundle } from '../engine/bundle/exportInput.ts';
@@ -28,11 +26,11 @@ import type { JobProgress } from '../engine/engine.ts';
 import type { JobInputs } from '../engine/job.ts';
 import { migrateModuleState } from '../engine/moduleState.ts';
 import { openFsStore } from '../platform/node/fsStore.ts';
-import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodePorts } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { readInput } from './readInput.ts';
 import { lastValue, parseFlags, parseTimeout, parseToolchains } from './flags.ts';
+import { planFromInputs } from './planFromInputs.ts';
 
 const USAGE =
   'usage: modcarry download [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -128,23 +126,15 @@ export async function downloadCommand(
   if (jobId !== undefined && (await engine.getJob(jobId)) === undefined) jobId = undefined;
 
   if (jobId === undefined) {
-    const http = nodeHttp({ timeoutMs: a.timeoutSec * 1000 });
-    const client = new GoproxyClient({ http, goproxy: goEnv.GOPROXY, gonoproxy: goEnv.GONOPROXY });
-    let plan;
-    try {
-      plan = await createPlan({
-        ...(goMod !== undefined ? { goMod, goModFile: a.gomod } : {}),
-        ...(goSum !== undefined ? { goSum, goSumFile: a.gosum } : {}),
-        queries: a.queries,
-        toolchains: a.toolchains,
-        client,
-        http,
-        env: goEnv,
-        retractions: a.retractions,
-      });
-    } catch (err) {
-      throw new CliError(err instanceof Error ? err.message : String(err), { cause: err });
-    }
+    const plan = await planFromInputs({
+      ...(goMod !== undefined ? { goMod, goModFile: a.gomod } : {}),
+      ...(goSum !== undefined ? { goSum, goSumFile: a.gosum } : {}),
+      queries: a.queries,
+      toolchains: a.toolchains,
+      retractions: a.retractions,
+      timeoutSec: a.timeoutSec,
+      goEnv,
+    });
     let job;
     try {
       job = await engine.createJob(inputs, plan, a.chunkSize !== undefined ? { chunkSize: a.chunkSize } : {});

@@ -6,15 +6,13 @@
  * the environment as the go command reads them; flags override them.
  */
 import type { Writable } from 'node:stream';
-import { GoproxyClient } from '../core/goproxy/client.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
-import { createPlan } from '../core/plan/createPlan.ts';
 import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
 import { formatPlan } from '../core/plan/formatPlan.ts';
-import { nodeHttp } from '../platform/node/nodeHttp.ts';
-import { CliError, UsageError } from './cliError.ts';
+import { UsageError } from './cliError.ts';
 import { readInput } from './readInput.ts';
 import { lastValue, parseFlags, parseTimeout, parseToolchains } from './flags.ts';
+import { planFromInputs } from './planFromInputs.ts';
 
 const USAGE =
   'usage: modcarry plan [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
@@ -62,25 +60,17 @@ export async function planCommand(
     ...(a.goproxy !== undefined ? { GOPROXY: a.goproxy } : {}),
     ...(a.gosumdb !== undefined ? { GOSUMDB: a.gosumdb } : {}),
   });
-  const http = nodeHttp({ timeoutMs: a.timeoutSec * 1000 });
-  const client = new GoproxyClient({ http, goproxy: goEnv.GOPROXY, gonoproxy: goEnv.GONOPROXY });
   const goMod = a.gomod !== undefined ? await readInput(a.gomod) : undefined;
   const goSum = a.gosum !== undefined ? await readInput(a.gosum) : undefined;
-  let plan;
-  try {
-    plan = await createPlan({
-      ...(goMod !== undefined ? { goMod, goModFile: a.gomod } : {}),
-      ...(goSum !== undefined ? { goSum, goSumFile: a.gosum } : {}),
-      queries: a.queries,
-      toolchains: a.toolchains,
-      client,
-      http,
-      env: goEnv,
-      retractions: a.retractions,
-    });
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
+  const plan = await planFromInputs({
+    ...(goMod !== undefined ? { goMod, goModFile: a.gomod } : {}),
+    ...(goSum !== undefined ? { goSum, goSumFile: a.gosum } : {}),
+    queries: a.queries,
+    toolchains: a.toolchains,
+    retractions: a.retractions,
+    timeoutSec: a.timeoutSec,
+    goEnv,
+  });
   out.write(a.json ? JSON.stringify(plan, null, 2) + '\n' : formatPlan(plan));
   return 0;
 }

@@ -14,9 +14,9 @@
  * fetched exactly one .info per listed module, and our re-marshalling of each
  * served .info must give go's cached bytes.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheInfoText, parseInfo } from '../../src/core/goproxy/info.ts';
 import { parseGoMod, parseGoModLax } from '../../src/core/modfile/gomod.ts';
@@ -30,7 +30,7 @@ import type { ModuleVersion } from '../../src/core/mvs/graph.ts';
 import { compare } from '../../src/core/semver/semver.ts';
 import { startFixtureProxy } from '../support/fixtureProxy.ts';
 import type { FixtureProxy } from '../support/fixtureProxy.ts';
-import { goAvailability } from '../support/goTool.ts';
+import { goAvailability, cachedDownloadFiles } from '../support/goTool.ts';
 import { DEPSET_NAMES, prepareDepSet, runGoAsync } from '../support/realDeps.ts';
 import type { DepSet, DepSetName, DepSetResult } from '../support/realDeps.ts';
 
@@ -40,26 +40,6 @@ const prepared = new Map<DepSetName, DepSetResult>(
 );
 for (const [name, r] of prepared) if (!r.ok) console.warn(`modcarry conformance: depset ${name} SKIPPED: ${r.reason}`);
 
-/** Files under dir/cache/download ending in suffix, as proxy paths (`<escaped path>/@v/<escaped version><suffix>`). */
-function cachedFiles(gomodcache: string, suffix: string): string[] {
-  const root = join(gomodcache, 'cache', 'download');
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith(suffix)) out.push(relative(root, p).split(sep).join('/'));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
 
 function proxyFile(m: ModuleVersion, suffix: string): string {
   return `${escapePath(m.path)}/@v/${escapeVersion(m.version)}${suffix}`;
@@ -109,8 +89,8 @@ function describeDepSet(name: DepSetName, shape: (set: DepSet, g: LoadedGraph, m
       const gomodcache = join(home, 'gopath', 'pkg', 'mod');
       truth = {
         listing: res.stdout.split('\n').filter((l) => l !== ''),
-        mods: cachedFiles(gomodcache, '.mod'),
-        infos: cachedFiles(gomodcache, '.info'),
+        mods: cachedDownloadFiles(gomodcache, '.mod'),
+        infos: cachedDownloadFiles(gomodcache, '.info'),
         gomodcache,
       };
       main = parseGoMod('go.mod', readFileSync(join(set.dir, 'go.mod')));

@@ -11,9 +11,9 @@
  * .info files only for the build list and .mod files only for modules the
  * plan carries.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoproxyClient } from '../../src/core/goproxy/client.ts';
 import { Querier } from '../../src/core/goproxy/query.ts';
@@ -22,7 +22,7 @@ import { createPlan } from '../../src/core/plan/createPlan.ts';
 import { nodeHttp } from '../../src/platform/node/nodeHttp.ts';
 import { fileProxyUrl, writeFileProxy } from '../support/fileProxy.ts';
 import type { ProxyModule } from '../support/fileProxy.ts';
-import { goAvailability, runGo } from '../support/goTool.ts';
+import { goAvailability, runGo, cachedDownloadFiles } from '../support/goTool.ts';
 
 const go = goAvailability();
 
@@ -138,26 +138,6 @@ describe.skipIf(!go.ok)(`queries equal ${go.version || 'go'}'s (go list -m -e -j
   });
 });
 
-/** Files under the go command's cache/download ending in suffix, as `<escaped path>/@v/<escaped version><suffix>`. */
-function cached(gomodcache: string, suffix: string): string[] {
-  const base = join(gomodcache, 'cache', 'download');
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith(suffix)) out.push(relative(base, p).split(sep).join('/'));
-    }
-  };
-  walk(base);
-  return out.sort();
-}
 
 describe.skipIf(!go.ok)(`the plan's .info and .mod files are what ${go.version || 'go'} reads for go list -m all`, () => {
   let dir = '';
@@ -188,8 +168,8 @@ describe.skipIf(!go.ok)(`the plan's .info and .mod files are what ${go.version |
       const buildList = plan.modules.filter((m) => m.reasons.includes('build-list'));
       expect(buildList.map((m) => `${m.path} ${m.version}`)).toEqual(listed);
       const gomodcache = join(dir, 'gopath', 'pkg', 'mod');
-      expect(cached(gomodcache, '.info')).toEqual(plan.modules.filter((m) => m.files.includes('info')).map((m) => file(m.fetchPath, m.fetchVersion, 'info')).sort());
-      expect(cached(gomodcache, '.mod')).toEqual(plan.modules.filter((m) => m.files.includes('mod')).map((m) => file(m.fetchPath, m.fetchVersion, 'mod')).sort());
+      expect(cachedDownloadFiles(gomodcache, '.info')).toEqual(plan.modules.filter((m) => m.files.includes('info')).map((m) => file(m.fetchPath, m.fetchVersion, 'info')).sort());
+      expect(cachedDownloadFiles(gomodcache, '.mod')).toEqual(plan.modules.filter((m) => m.files.includes('mod')).map((m) => file(m.fetchPath, m.fetchVersion, 'mod')).sort());
       // A version read only for its go.mod: .mod, never .info.
       expect(plan.modules.find((m) => m.path === Q && m.version === 'v1.0.0')?.files).toEqual(['mod']);
     }

@@ -6,8 +6,8 @@
  * modules on purpose (and then only through `go mod download`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 export interface GoAvailability {
   ok: boolean;
@@ -99,4 +99,25 @@ export function runGoAsync(args: readonly string[], cwd: string, env: GoEnv, tim
       resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
+}
+
+/** Files under a GOMODCACHE's cache/download ending in suffix, as `<escaped path>/@v/<escaped version><suffix>`, sorted. */
+export function cachedDownloadFiles(gomodcache: string, suffix: string): string[] {
+  const root = join(gomodcache, 'cache', 'download');
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith(suffix)) out.push(relative(root, p).split(sep).join('/'));
+    }
+  };
+  walk(root);
+  return out.sort();
 }
