@@ -372,17 +372,7 @@ export function manifestBytes(m: BundleManifest): Uint8Array {
 }
 
 /** The facts a manifest is built from; order does not matter. */
-export interface ManifestFacts {
-  generator: string;
-  createdAt: Date;
-  inputs: ManifestInput[];
-  settings: ManifestSettings;
-  sumdb?: ManifestSumdb;
-  exportedWithFailures: boolean;
-  delta?: ManifestDelta;
-  modules: ManifestModule[];
-  files: ManifestFile[];
-}
+export type ManifestFacts = Omit<BundleManifest, 'format' | 'formatVersion' | 'createdAt'> & { createdAt: Date };
 
 /** RFC 3339 UTC in whole seconds (what tar mtimes can hold). */
 export function formatCreatedAt(d: Date): string {
