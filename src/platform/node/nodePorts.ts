@@ -121,14 +121,21 @@ export function fileLocks(dir: string, pollMs = 200): Locks {
   };
 }
 
-/** Quota from the file system holding dir: available = free blocks for unprivileged users. */
-export function fsQuota(dir: string, store: Pick<EngineStore, 'usage'>): Quota {
+/**
+ * Quota from the file system holding dir: available = free blocks for
+ * unprivileged users. What the engine decides on is quota - usage, which is
+ * exactly the free space whatever usage is, so the usage figure (a walk of the
+ * whole store) is computed once and refreshed at most every USAGE_TTL_MS:
+ * walking it before every zip made a run quadratic in its module count.
+ */
+export function fsQuota(dir: string, store: Pick<EngineStore, 'usage'>, clock: () => number = Date.now): Quota {
+  let usage: { value: number; at: number } | undefined;
   return {
     async estimate() {
       try {
         const s = await statfs(dir);
-        const usage = await store.usage();
-        return { usage, quota: usage + s.bavail * s.bsize };
+        if (usage === undefined || clock() - usage.at > USAGE_TTL_MS) usage = { value: await store.usage(), at: clock() };
+        return { usage: usage.value, quota: usage.value + s.bavail * s.bsize };
       } catch {
         return undefined;
       }
@@ -136,6 +143,8 @@ export function fsQuota(dir: string, store: Pick<EngineStore, 'usage'>): Quota {
     persist: () => Promise.resolve(true),
   };
 }
+
+const USAGE_TTL_MS = 30_000;
 
 /** Every port for a state directory. */
 export function nodePorts(stateDir: string, store: EngineStore, opts: { timeoutMs?: number } = {}): EnginePorts & { connectivity: ReturnType<typeof nodeConnectivity> } {
