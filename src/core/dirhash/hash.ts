@@ -8,7 +8,8 @@
  * for supplementary-plane characters, so names are compared as bytes.
  * Duplicate names are kept: each appears once per listing.
  */
-import { sha256, utf8Encode } from '../internal/webstd.ts';
+import { sha256Digest } from '../internal/sha256.ts';
+import { utf8Encode } from '../internal/webstd.ts';
 import { base64Encode } from '../sumdb/base64.ts';
 import type { ZipEntry, ZipReader } from '../zip/reader.ts';
 
@@ -18,7 +19,6 @@ const GO_MOD_NAME = 'go.mod';
 /** dirhash's error for a name that would break the line-oriented summary. */
 export const NEWLINE_ERROR = 'dirhash: filenames with newlines are not supported';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const TWO_SPACES = utf8Encode('  ');
 const NEWLINE = 0x0a;
 
@@ -31,8 +31,15 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+const HEX_DIGITS = utf8Encode('0123456789abcdef');
+
 function hex(bytes: Uint8Array): Uint8Array {
-  return utf8Encode(Array.from(bytes, (b) => HEX[b]!).join(''));
+  const out = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    out[2 * i] = HEX_DIGITS[bytes[i]! >> 4]!;
+    out[2 * i + 1] = HEX_DIGITS[bytes[i]! & 15]!;
+  }
+  return out;
 }
 
 /**
@@ -53,7 +60,7 @@ export async function hash1Bytes<T>(
   for (const file of sorted) {
     const name = nameOf(file);
     if (name.includes(NEWLINE)) throw new Error(NEWLINE_ERROR);
-    const digest = hex(await (digestOf?.(file) ?? open(file).then(sha256)));
+    const digest = hex(await (digestOf?.(file) ?? open(file).then(sha256Digest)));
     parts.push(digest, TWO_SPACES, name, Uint8Array.of(NEWLINE));
     total += digest.length + TWO_SPACES.length + name.length + 1;
   }
@@ -63,7 +70,7 @@ export async function hash1Bytes<T>(
     summary.set(p, at);
     at += p.length;
   }
-  return 'h1:' + base64Encode(await sha256(summary));
+  return 'h1:' + base64Encode(await sha256Digest(summary));
 }
 
 /** dirhash.Hash1: the h1: hash of the named files, each read through open. */
@@ -89,9 +96,12 @@ function bytesKey(bytes: Uint8Array): string {
  * content of its last entry, as Go's name-to-file map does.
  */
 export async function hashZip(zip: ZipReader): Promise<string> {
+  const keys = zip.entries.map((e) => bytesKey(e.nameBytes));
   const last = new Map<string, ZipEntry>();
-  for (const e of zip.entries) last.set(bytesKey(e.nameBytes), e);
-  const target = (e: ZipEntry): ZipEntry => last.get(bytesKey(e.nameBytes)) ?? e;
+  zip.entries.forEach((e, i) => last.set(keys[i]!, e));
+  const targets = new Map<ZipEntry, ZipEntry>();
+  if (last.size !== zip.entries.length) zip.entries.forEach((e, i) => targets.set(e, last.get(keys[i]!)!));
+  const target = (e: ZipEntry): ZipEntry => targets.get(e) ?? e;
   return hash1Bytes(
     zip.entries,
     (e) => e.nameBytes,

@@ -4,11 +4,10 @@
  * WebCrypto's digest takes the whole message at once, so hashing a 500 MiB
  * module zip that streams through a tar would need all of it in memory. This
  * state machine takes the bytes in any number of pieces with 64 bytes of
- * buffering. Everything that is not a stream (go.mod, tiles, h1 summaries)
- * still hashes through WebCrypto in core/internal/webstd.ts.
+ * buffering. sha256Sync serves the small synchronous digests (Merkle nodes).
  */
 
-import { nativeIncrementalSha256 } from './webstd.ts';
+import { nativeIncrementalSha256, nativeSha256Sync, sha256 } from './webstd.ts';
 import type { IncrementalSha256 } from './webstd.ts';
 
 const K = Uint32Array.from([
@@ -136,6 +135,32 @@ export class Sha256 {
  */
 export function createSha256(): IncrementalSha256 {
   return nativeIncrementalSha256() ?? new Sha256();
+}
+
+/**
+ * SHA-256 of a small message, synchronously: the runtime's own where it has
+ * one, else this file's. For the many 65-byte Merkle node hashes a proof
+ * needs, WebCrypto's per-call promise and thread hop cost far more than the
+ * hashing itself.
+ */
+export function sha256Sync(data: Uint8Array): Uint8Array {
+  return nativeSha256Sync(data) ?? new Sha256().update(data).digest();
+}
+
+/** Below this size a synchronous JS digest beats WebCrypto's per-call promise and thread hop. */
+const SMALL_DIGEST = 16 << 10;
+
+/**
+ * SHA-256 of a whole message: synchronously with the runtime's own hasher
+ * (Node) or, for small messages, this file's; large messages in a browser go
+ * to WebCrypto, whose native code is faster once the message is big enough to
+ * pay for the asynchronous call.
+ */
+export function sha256Digest(data: Uint8Array): Promise<Uint8Array> {
+  const native = nativeSha256Sync(data);
+  if (native !== undefined) return Promise.resolve(native);
+  if (data.length < SMALL_DIGEST) return Promise.resolve(new Sha256().update(data).digest());
+  return sha256(data);
 }
 
 /** SHA-256 of data in one call, as lower-case hex. */

@@ -175,7 +175,7 @@ export interface IncrementalSha256 {
 }
 
 interface NodeCrypto {
-  createHash(alg: 'sha256'): { update(data: Uint8Array): unknown; digest(enc: 'hex'): string };
+  createHash(alg: 'sha256'): { update(data: Uint8Array): unknown; digest(enc: 'hex'): string; digest(): Uint8Array };
 }
 
 let nodeCrypto: NodeCrypto | null | undefined;
@@ -193,4 +193,14 @@ export function nativeIncrementalSha256(): IncrementalSha256 | undefined {
   if (nodeCrypto === null) return undefined;
   const h = nodeCrypto.createHash('sha256');
   return { update: (data) => h.update(data), hexDigest: () => h.digest('hex') };
+}
+
+/** The runtime's own one-shot SHA-256 (Node), or undefined where there is none. */
+export function nativeSha256Sync(data: Uint8Array): Uint8Array | undefined {
+  if (nodeCrypto === undefined) nativeIncrementalSha256();
+  if (!nodeCrypto) return undefined;
+  const h = nodeCrypto.createHash('sha256');
+  h.update(data);
+  const d = h.digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }

@@ -7,9 +7,12 @@
  * Tree sizes and indexes are JavaScript numbers, exact up to 2^53; every shift
  * is done arithmetically (never with the 32-bit `<<`/`>>`), so a log the size of
  * sum.golang.org's (tens of millions of records, ~2^27) is far inside the range.
- * Hashing is WebCrypto SHA-256 and therefore asynchronous.
+ * Node hashes are 65-byte messages, hashed synchronously (core/internal/sha256.ts):
+ * a proof over tiles needs thousands, and an asynchronous digest per node costs
+ * far more than the hashing. The functions stay asynchronous for their callers.
  */
-import { isValidUtf8, sha256, utf8Decode, utf8Encode } from '../internal/webstd.ts';
+import { sha256Sync } from '../internal/sha256.ts';
+import { isValidUtf8, utf8Decode, utf8Encode } from '../internal/webstd.ts';
 import { base64Decode, base64Encode } from './base64.ts';
 
 export const HASH_SIZE = 32;
@@ -86,19 +89,19 @@ export function hashEqual(a: Hash, b: Hash): boolean {
 }
 
 /** The leaf hash of a record: SHA-256(0x00 || data). */
-export async function recordHash(data: Uint8Array): Promise<Hash> {
+export function recordHash(data: Uint8Array): Promise<Hash> {
   const buf = new Uint8Array(1 + data.length);
   buf.set(data, 1);
-  return sha256(buf);
+  return Promise.resolve(sha256Sync(buf));
 }
 
 /** An interior node hash: SHA-256(0x01 || left || right). */
-export async function nodeHash(left: Hash, right: Hash): Promise<Hash> {
+export function nodeHash(left: Hash, right: Hash): Promise<Hash> {
   const buf = new Uint8Array(1 + 2 * HASH_SIZE);
   buf[0] = 0x01;
   buf.set(left, 1);
   buf.set(right, 1 + HASH_SIZE);
-  return sha256(buf);
+  return Promise.resolve(sha256Sync(buf));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Sha256, sha256Hex } from '../../../src/core/internal/sha256.ts';
+import { Sha256, sha256Digest, sha256Hex, sha256Sync } from '../../../src/core/internal/sha256.ts';
 import { Rng } from '../../support/moduleCorpus.ts';
 
 describe('incremental SHA-256', () => {
@@ -24,5 +24,19 @@ describe('incremental SHA-256', () => {
     const h = new Sha256();
     h.digest();
     expect(() => h.update(new Uint8Array(1))).toThrow(/after digest/);
+  });
+});
+
+describe('one-shot SHA-256 helpers', () => {
+  it('sha256Sync and sha256Digest agree with node:crypto, small and large, and return plain Uint8Arrays', async () => {
+    const rng = new Rng(11);
+    for (const n of [0, 65, 16 << 10, (16 << 10) + 1, 300_000]) {
+      const data = rng.bytes(n);
+      const want = createHash('sha256').update(data).digest('hex');
+      const sync = sha256Sync(data);
+      expect(Buffer.from(sync).toString('hex'), `sync n=${n}`).toBe(want);
+      expect(Object.getPrototypeOf(sync)).toBe(Uint8Array.prototype);
+      expect(Buffer.from(await sha256Digest(data)).toString('hex'), `digest n=${n}`).toBe(want);
+    }
   });
 });
