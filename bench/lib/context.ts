@@ -68,6 +68,8 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
     GOPRIVATE: '',
     GONOPROXY: '',
     NO_PROXY: '*',
+    // Profiling hook: a directory where bench/cliEntry.ts writes each CLI run's CPU profile.
+    ...(process.env['MODCARRY_BENCH_CPU_PROF'] ? { MODCARRY_BENCH_CPU_PROF: process.env['MODCARRY_BENCH_CPU_PROF'] } : {}),
     ...extra,
   };
 }
