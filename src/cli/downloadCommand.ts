@@ -1,6 +1,7 @@
 /**
- * `modcarry download [plan flags] [--state DIR] [--out FILE] [--chunk-size BYTES]
- * [module@query ...]`: plans like `modcarry plan`, then downloads and verifies
+ * `modcarry download [plan flags] [--state DIR] [--out FILE] [--compression
+ * none|0-9] [--have MANIFEST]... [--chunk-size BYTES] [module@query ...]`
+ * (and `modcarry export`, the same with --out required): plans like `modcarry plan`, then downloads and verifies
  * every planned file into a state directory with the engine and the file-system
  * store. Run again after an interruption (even SIGKILL), the same inputs find
  * their job in the state directory and resume it: committed chunks are never
@@ -10,13 +11,19 @@
  * write it anyway: failed modules are listed in the manifest as unverified
  * (with what failed) and only their verified files are carried; the FAILED
  * lines still go to stderr, and the exit code is 0 once the bundle is written.
+ * The bundle is a plain tar when FILE ends in `.tar`, else gzip level 1,
+ * unless --compression says otherwise. Each --have names a manifest from the
+ * offline side: the bundle is then a delta holding only what those lack.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
+import { basename, join, resolve } from 'node:path';
+import { Duplex, Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { parseManifest } from '../core/bundle/manifest.ts';
+import type { BundleManifest } from '../core/bundle/manifest.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
 import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
 import { exportBundle } from '../engine/bundle/exportBundle.ts';
@@ -32,9 +39,10 @@ import { readInput } from './readInput.ts';
 import { lastValue, parseFlags, parseTimeout, parseToolchains } from './flags.ts';
 import { planFromInputs } from './planFromInputs.ts';
 
-const USAGE =
-  'usage: modcarry download [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ' +
-  '[--toolchain GOOS/GOARCH]... [--retractions] [--timeout SECONDS] [--state DIR] [--out FILE] [--allow-failures] [--chunk-size BYTES] [module@query ...]';
+const usage = (cmd: 'download' | 'export'): string =>
+  `usage: modcarry ${cmd} [--gomod FILE] [--gosum FILE] [--goproxy LIST] [--gosumdb VALUE] ` +
+  `[--toolchain GOOS/GOARCH]... [--retractions] [--timeout SECONDS] [--state DIR] ${cmd === 'export' ? '--out FILE' : '[--out FILE]'} ` +
+  '[--compression none|0-9] [--have MANIFEST]... [--allow-failures] [--chunk-size BYTES] [module@query ...]';
 
 interface DownloadArgs {
   gomod?: string;
@@ -43,6 +51,10 @@ interface DownloadArgs {
   gosumdb?: string;
   state?: string;
   out?: string;
+  /** The gzip level, or 'none' for a plain tar (default: by the --out name). */
+  compression?: 'none' | number;
+  /** Manifests from the offline side (--have): export a delta. */
+  have: string[];
   chunkSize?: number;
   retractions: boolean;
   allowFailures: boolean;
@@ -51,13 +63,14 @@ interface DownloadArgs {
   queries: string[];
 }
 
-function parseArgs(args: readonly string[]): DownloadArgs {
+function parseArgs(args: readonly string[], usageText: string): DownloadArgs {
   const f = parseFlags(
     args,
-    { values: ['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout', 'state', 'out', 'chunk-size'], bools: ['retractions', 'allow-failures'] },
-    USAGE,
+    { values: ['gomod', 'gosum', 'goproxy', 'gosumdb', 'toolchain', 'timeout', 'state', 'out', 'compression', 'have', 'chunk-size'], bools: ['retractions', 'allow-failures'] },
+    usageText,
   );
   const a: DownloadArgs = {
+    have: [...(f.values.get('have') ?? [])],
     retractions: f.bools.has('retractions'),
     allowFailures: f.bools.has('allow-failures'),
     timeoutSec: parseTimeout(lastValue(f, 'timeout'), 60),
@@ -74,7 +87,47 @@ function parseArgs(args: readonly string[]): DownloadArgs {
     if (!Number.isSafeInteger(n)) throw new UsageError(`--chunk-size wants a number of bytes, not ${JSON.stringify(chunk)}`);
     a.chunkSize = n;
   }
+  const compression = lastValue(f, 'compression');
+  if (compression !== undefined) {
+    if (compression === 'none') a.compression = 'none';
+    else if (/^[0-9]$/.test(compression)) a.compression = Number(compression);
+    else throw new UsageError(`--compression wants none or a gzip level 0-9, not ${JSON.stringify(compression)}`);
+  }
+  if ((a.compression !== undefined || a.have.length > 0) && a.out === undefined) throw new UsageError(`--compression and --have describe the bundle: give --out FILE too\n${usageText}`);
   return a;
+}
+
+/** The bundle's compression: as asked, else a plain tar for a `.tar` name and gzip level 1 (fast) otherwise. */
+export function bundleCompression(out: string, asked: 'none' | number | undefined): 'none' | number {
+  return asked ?? (out.toLowerCase().endsWith('.tar') ? 'none' : 1);
+}
+
+/**
+ * Node's zlib as the bundle's gzip: native and several times faster than the
+ * JS deflate the browser uses. The header's MTIME is 0 ("no time stamp", RFC
+ * 1952) and no name is written, so the output is deterministic too.
+ */
+function nodeGzip(level: number): TransformStream<Uint8Array, Uint8Array> {
+  return Duplex.toWeb(createGzip({ level })) as unknown as TransformStream<Uint8Array, Uint8Array>;
+}
+
+/** Reads the --have manifests, naming the file that is not one. */
+async function readOfflineManifests(files: readonly string[]): Promise<BundleManifest[]> {
+  const out: BundleManifest[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`--have ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      out.push(parseManifest(text));
+    } catch (err) {
+      throw new CliError(`--have ${file}: not a modcarry manifest: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return out;
 }
 
 /** The default state directory: $XDG_CACHE_HOME/modcarry, else ~/.cache/modcarry. */
@@ -90,13 +143,17 @@ function summary(p: JobProgress): string {
   return `${c.verified} verified, ${c.failed} failed, ${p.modules.length - c.verified - c.failed} pending; ${p.bytes} of ${p.totalBytes} zip bytes`;
 }
 
-/** Runs `modcarry download`; errw receives the progress lines. */
+/** Runs `modcarry download` (or `modcarry export`, which requires --out); errw receives the progress lines. */
 export async function downloadCommand(
   args: readonly string[],
   errw: Pick<Writable, 'write'> = process.stderr,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  cmd: 'download' | 'export' = 'download',
 ): Promise<number> {
-  const a = parseArgs(args);
+  const USAGE = usage(cmd);
+  const a = parseArgs(args, USAGE);
+  if (cmd === 'export' && a.out === undefined) throw new UsageError(`export needs --out FILE\n${USAGE}`);
+  const offlineManifests = await readOfflineManifests(a.have);
   if (a.gomod === undefined && a.gosum === undefined && a.queries.length === 0) {
     throw new UsageError(`nothing to download: give --gomod, --gosum or module@query items\n${USAGE}`);
   }
@@ -177,7 +234,10 @@ export async function downloadCommand(
   const failed = progress.modules.filter((m) => m.state === 'failed');
   for (const m of failed) say(`FAILED ${m.module}: ${m.failure?.message ?? 'unknown error'}`);
   if (failed.length > 0 && !(a.allowFailures && a.out !== undefined)) return 1;
-  if (a.out !== undefined) await writeBundle(a.out, jobId, engine, store, goEnv, sources, a.allowFailures);
+  if (a.out !== undefined) {
+    const written = await writeBundle(a.out, jobId, engine, store, goEnv, sources, { allowFailures: a.allowFailures, compression: bundleCompression(a.out, a.compression), offlineManifests });
+    say(`bundle ${a.out}: ${written}`);
+  }
   if (failed.length > 0) say(`bundle ${a.out} written WITH FAILURES (--allow-failures): ${failed.length} module version(s) marked unverified in its manifest`);
   return 0;
 }
@@ -189,15 +249,16 @@ async function writeBundle(
   store: Awaited<ReturnType<typeof openFsStore>>,
   goEnv: ReturnType<typeof resolveGoEnv>,
   sources: JobInputs['sources'],
-  allowFailures: boolean,
-): Promise<void> {
+  opts: { allowFailures: boolean; compression: 'none' | number; offlineManifests: readonly BundleManifest[] },
+): Promise<string> {
+  const { allowFailures, compression, offlineManifests } = opts;
   const job = (await engine.getJob(jobId))!;
   const { files, modules } = await collectJobBundle(store, job, { withFailures: allowFailures });
   const head = await (await engine.sumdb(jobId)).head();
   const tmp = `${out}.${process.pid}.tmp`;
   const sink = Writable.toWeb(createWriteStream(tmp)) as WritableStream<Uint8Array>;
   try {
-    await exportBundle(
+    const result = await exportBundle(
       {
         files,
         modules,
@@ -205,11 +266,14 @@ async function writeBundle(
         settings: { goproxy: goEnv.GOPROXY, gosumdb: goEnv.GOSUMDB, gonosumdb: goEnv.GONOSUMDB, goprivate: goEnv.GOPRIVATE },
         ...(head !== undefined ? { sumdb: { name: head.name, key: head.key, treeSize: head.treeSize, treeHash: head.treeHash, note: head.note } } : {}),
         createdAt: new Date(),
+        ...(offlineManifests.length > 0 ? { offlineManifests } : {}),
       },
       sink,
-      { allowFailures },
+      { allowFailures, compression, gzip: nodeGzip, bundleName: basename(out) },
     );
     await rename(tmp, out);
+    const kind = compression === 'none' ? 'tar' : `tar.gz (level ${compression})`;
+    return `${kind}, ${result.manifest.files.length} files for ${result.manifest.modules.length} module versions${offlineManifests.length > 0 ? ' (delta against --have)' : ''}`;
   } catch (err) {
     await rm(tmp, { force: true });
     throw new CliError(`writing ${out}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -19,10 +19,15 @@ commands:
                    list every module version and file the go command will need offline, and the
                    go.sum differences; GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY come
                    from the environment, flags override them
-  download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE] [--allow-failures] [module@query ...]
+  download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE]
+           [--compression none|0-9] [--have MANIFEST]... [--allow-failures] [module@query ...]
                    download and verify everything the plan needs, resuming where a previous run
                    stopped; with --out, write the carry bundle once all is verified (or, with
-                   --allow-failures, anyway: failed modules are marked unverified in its manifest)
+                   --allow-failures, anyway: failed modules are marked unverified in its manifest).
+                   FILE.tar is a plain tar, any other name gzip level 1 unless --compression says;
+                   each --have is a manifest from the offline side: export only what it lacks
+  export --out FILE [the same flags as download]
+                   download what is still missing (nothing, after a download), then write the bundle
   sumcheck [--gomod F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--offline] [--json] GO.SUM
                    check every go.sum line against the checksum database (or, with --offline,
                    the proofs stored before) and the downloaded files; exit 1 on any mismatch
@@ -43,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await planCommand(rest, process.stdout);
       case 'download':
         return await downloadCommand(rest, process.stderr);
+      case 'export':
+        return await downloadCommand(rest, process.stderr, process.env, 'export');
       case 'sumcheck':
         return await sumcheckCommand(rest, process.stdout);
       case 'verify':

@@ -76,7 +76,15 @@ export interface ExportOptions {
   allowFailures?: boolean;
   /** The file name the README's commands use. */
   bundleName?: string;
+  /**
+   * A gzip compressor to use instead of fflate's (the CLI passes Node's zlib,
+   * several times faster); it must write a gzip stream at the given level.
+   */
+  gzip?: GzipFactory;
 }
+
+/** Makes a gzip compressor for a level 0-9 and the header's mtime. */
+export type GzipFactory = (level: number, mtime: Date) => TransformStream<Uint8Array, Uint8Array>;
 
 export interface ExportResult {
   manifest: BundleManifest;
@@ -233,7 +241,7 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
       c.enqueue(chunk);
     },
   });
-  const out = compression === 'none' ? readable : readable.pipeThrough(gzipStream(compression, mtime));
+  const out = compression === 'none' ? readable : readable.pipeThrough((options.gzip ?? gzipStream)(compression, mtime));
   const piping = out.pipeThrough(counter).pipeTo(sink);
   piping.catch(() => {}); // observed below; avoid an unhandled rejection while entries are written
 

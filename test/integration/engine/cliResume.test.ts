@@ -104,6 +104,52 @@ describe('modcarry download', () => {
     expect([tgz[0], tgz[1]]).toEqual([0x1f, 0x8b]);
   }, 60_000);
 
+  it('export: a plain tar for a .tar name, a gzip level by --compression, a delta by --have', async () => {
+    // The job of the first test is complete: export fetches nothing and writes the bundle.
+    const args = ['--state', state, '--chunk-size', String(CHUNK), `${MOD_PATH}@${VERSION}`];
+    proxy.log.clear();
+    const tar = join(state, 'full.tar');
+    const full = cli([...args, '--out', tar]);
+    expect(await full.exit).toBe(0);
+    expect(proxy.log.bytesServed(ZIP_PATH)).toBe(0);
+    expect(full.stderr()).toMatch(/full\.tar: tar, \d+ files for 1 module versions/);
+    const plain = readFileSync(tar);
+    expect(plain.subarray(0, 22).toString()).toBe('modcarry-manifest.json');
+    const manifestText = execFileSync('tar', ['-xOf', tar, 'modcarry-manifest.json'], { encoding: 'utf8' });
+    const manifest = JSON.parse(manifestText) as { files: { path: string }[]; settings: { compression: unknown } };
+    expect(manifest.settings.compression).toBe('none');
+    expect(manifest.files.map((x) => x.path)).toContain(`cache/download/${MOD_PATH}/@v/${VERSION}.zip`);
+    expect(execFileSync('tar', ['-xOf', tar, 'README-OFFLINE.txt'], { encoding: 'utf8' })).toContain('full.tar');
+
+    const gz = join(state, 'level9.bundle');
+    const nine = cli([...args, '--out', gz, '--compression', '9']);
+    expect(await nine.exit).toBe(0);
+    const gzBytes = readFileSync(gz);
+    expect([gzBytes[0], gzBytes[1]]).toEqual([0x1f, 0x8b]);
+    expect(execFileSync('tar', ['-xzOf', gz, `cache/download/${MOD_PATH}/@v/${VERSION}.zip`]).equals(Buffer.from(f.zip))).toBe(true);
+
+    const have = join(state, 'offline-manifest.json');
+    writeFileSync(have, manifestText);
+    const delta = join(state, 'delta.tar');
+    const d = cli([...args, '--out', delta, '--have', have]);
+    expect(await d.exit).toBe(0);
+    expect(d.stderr()).toContain('(delta against --have)');
+    const deltaManifest = JSON.parse(execFileSync('tar', ['-xOf', delta, 'modcarry-manifest.json'], { encoding: 'utf8' })) as { files: { path: string }[] };
+    expect(deltaManifest.files.map((x) => x.path)).not.toContain(`cache/download/${MOD_PATH}/@v/${VERSION}.zip`);
+    expect(execFileSync('tar', ['-tf', delta], { encoding: 'utf8' })).not.toContain(`${VERSION}.zip`);
+
+    const bad = join(state, 'not-a-manifest.json');
+    writeFileSync(bad, '{"hello": 1}');
+    const refused = cli([...args, '--out', join(state, 'never.tar'), '--have', bad]);
+    expect(await refused.exit).toBe(1);
+    expect(refused.stderr()).toContain(`--have ${bad}: not a modcarry manifest`);
+    expect(existsSync(join(state, 'never.tar'))).toBe(false);
+
+    const usage = cli([...args, '--compression', 'fast', '--out', join(state, 'never.tar')]);
+    expect(await usage.exit).toBe(2);
+    expect(usage.stderr()).toContain('--compression wants none or a gzip level 0-9, not "fast"');
+  }, 60_000);
+
   it('exits non-zero naming each module that failed', async () => {
     proxy.setFaults([{ path: `/example.com/missing/@v/v1.0.0.info`, fault: { kind: 'status', status: 403 } }]);
     const dir = mkdtempSync(join(tmpdir(), 'modcarry-state-'));
