@@ -53,7 +53,7 @@ interface Globals {
   crypto?: { subtle?: Subtle };
   TextEncoder?: new () => TextEncoderLike;
   TextDecoder?: new (label: string, options: { fatal: boolean; ignoreBOM?: boolean }) => TextDecoderLike;
-  DecompressionStream?: new (format: 'deflate-raw') => { writable: unknown; readable: unknown };
+  DecompressionStream?: new (format: 'deflate-raw' | 'gzip') => { writable: unknown; readable: unknown };
   ReadableStream?: { from?: unknown } & (new (source: {
     pull?(controller: { enqueue(chunk: Uint8Array): void; close(): void }): void | Promise<void>;
     start?(controller: { enqueue(chunk: Uint8Array): void; close(): void }): void | Promise<void>;
@@ -113,12 +113,12 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
-/** A native raw-deflate decompressor stream, where the runtime has one. */
-export function nativeInflateRaw(): { writable: unknown; readable: unknown } | undefined {
+/** A native raw-deflate (or gzip) decompressor stream, where the runtime has one. */
+export function nativeInflateRaw(format: 'deflate-raw' | 'gzip' = 'deflate-raw'): { writable: unknown; readable: unknown } | undefined {
   const D = g.DecompressionStream;
   if (D === undefined) return undefined;
   try {
-    return new D('deflate-raw');
+    return new D(format);
   } catch {
     return undefined;
   }
@@ -158,6 +158,11 @@ export function nativeCrc32(): ((data: Uint8Array, crc: number) => number) | und
  * own decoder, whose verdict stands (so error semantics never depend on the
  * runtime).
  */
+/** Whether the runtime has the synchronous decoder nativeInflateRawSync uses. */
+export function hasNativeInflateRawSync(): boolean {
+  return zlib() !== null;
+}
+
 export function nativeInflateRawSync(data: Uint8Array, maxOutput: number): Uint8Array | undefined {
   const z = zlib();
   if (z === null) return undefined;

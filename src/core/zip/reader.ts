@@ -24,7 +24,7 @@ import type { IncrementalSha256 } from '../internal/webstd.ts';
 import { createSha256 } from '../internal/sha256.ts';
 import { crc32Update } from './crc32.ts';
 import { ZipFormatError } from './errors.ts';
-import { InflateAbort, inflateRaw, inflateWhole, WHOLE_MAX_COMPRESSED } from './inflate.ts';
+import { InflateAbort, inflateRaw, inflateWholeAsync, WHOLE_MAX_COMPRESSED } from './inflate.ts';
 import type { InflateBackend } from './inflate.ts';
 import type { RandomAccessSource } from './source.ts';
 
@@ -454,11 +454,13 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
   } else if (whole && dataEnd <= src.size) {
     // Decoded straight into its own buffer: no growing, no second copy.
     const compressed = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
-    const inflated = inflateWhole(compressed, declared);
+    // A recorded CRC is handed to the decoder, which may check it natively (browsers).
+    const recorded = entry.crc32 !== 0 || (entry.flags & 0x8) !== 0;
+    const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined);
     if (inflated.length > declared) throw new ZipFormatError('format');
     if (out instanceof BoundedBuffer) out.adopt(inflated);
     else out.append(inflated);
-    crc = crc32Update(0, inflated);
+    crc = crcChecked ? entry.crc32 : crc32Update(0, inflated);
   } else {
     const restart = (): void => {
       out.reset();
