@@ -236,6 +236,8 @@ export class JobRunner {
   readonly gate: NetworkGate;
   readonly #states = new Map<string, ModuleStateRecord>();
   readonly #madeProgress = new Set<string>();
+  /** Zip paths whose every chunk was fetched by this run (their chunk hashes were checked as they arrived). */
+  readonly #freshZips = new Set<string>();
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -466,6 +468,8 @@ export class JobRunner {
     const version = m.fetchVersion;
     const proxies: ProxySpec[] = parseProxyList(env.GOPROXY, env.GONOPROXY);
     const existing = await this.#deps.ports.store.getDownload(zipPath);
+    if (existing === undefined || existing.chunks === 0) this.#freshZips.add(zipPath);
+    else this.#freshZips.delete(zipPath);
     if (existing !== undefined && proxies.some((p) => p.url !== 'off' && p.url !== 'direct' && p.url !== 'noproxy' && versionFileURL(p.url, path, version, 'zip') === existing.url)) {
       try {
         await downloadRanged(ctx, zipPath, existing.url, existing.chunkSize);
@@ -596,7 +600,13 @@ export class JobRunner {
     const ctx = this.#rangeContext(key);
     for (let round = 0; ; round++) {
       const assembled = await assembleChunks(ports.store, paths.zip);
-      const bad = await findBadChunks(ports.store, paths.zip, assembled.chunks);
+      // Chunks all committed by this run were hashed as they arrived, so the
+      // first round goes straight to the zip (whose h1 and CRCs catch damage);
+      // chunks from an earlier run, later rounds and a failed first round are
+      // re-checked against their recorded SHA-256 (bytes outside the entries
+      // are covered by nothing else) and damage is pinned on chunks.
+      const fresh = round === 0 && this.#freshZips.has(paths.zip);
+      let bad = fresh ? [] : await findBadChunks(ports.store, paths.zip, assembled.chunks);
       let repair: number[] = bad;
       let hash: string | undefined;
       let zipErr: Error | undefined;
@@ -625,7 +635,13 @@ export class JobRunner {
           }
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
-          await log.record(key, 'chunk-refetch', { error: r.error.message, detail: `zip entries failed their checks; re-fetching chunks ${repair.join(', ')}` });
+        }
+        if (fresh) bad = await findBadChunks(ports.store, paths.zip, assembled.chunks);
+        if (bad.length > 0) {
+          repair = bad;
+          await log.record(key, 'chunk-refetch', { ...(zipErr !== undefined ? { error: zipErr.message } : {}), detail: `stored chunks ${bad.join(', ')} no longer match their SHA-256` });
+        } else if (zip !== undefined) {
+          await log.record(key, 'chunk-refetch', { ...(zipErr !== undefined ? { error: zipErr.message } : {}), detail: `zip entries failed their checks; re-fetching chunks ${repair.join(', ')}` });
         }
       }
       if (round >= job.settings.maxRepairRounds) throw versionError(mv, zipErr ?? new Error('stored chunks keep failing their SHA-256'));

@@ -173,6 +173,40 @@ describe('engine downloads through the fixture proxy', () => {
     expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
     const reqs = zipRequests();
     expect(reqs.map((e) => e.range)).toEqual(['bytes=0-', `bytes=${4 * CHUNK}-${5 * CHUNK - 1}`]);
+    // Chunks all fetched by this run are not re-hashed up front: the zip's own checks found the damage first.
+    const refetch = (await engine.readLog(job.id)).find((e) => e.event === 'chunk-refetch');
+    expect(refetch?.detail).toBe('stored chunks 4 no longer match their SHA-256');
+    expect(refetch?.error).toBeDefined();
+  });
+
+  it('re-checks chunks stored by an earlier run before reading the zip, even where the zip checks would pass', async () => {
+    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 2 * CHUNK * 20 } }]);
+    proxy.log.clear();
+    const store = memoryStore();
+    const engine = createEngine(testPorts(store));
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
+    let paused = false;
+    engine.onEvent((e) => {
+      if (!paused && e.type === 'progress' && e.bytes >= 6 * CHUNK) {
+        paused = true;
+        void engine.pause(job.id);
+      }
+    });
+    expect(await engine.start(job.id)).toBe('paused');
+    // Between runs, the first chunk's bytes change where no zip check looks: a
+    // byte of the first local header's modification time.
+    const path = zipFile(MOD_PATH, VERSION);
+    const first = new Uint8Array(await (await store.getChunk(path, 0))!.arrayBuffer());
+    first[10]! ^= 0x01;
+    store.corruptChunk(path, 0, first);
+    proxy.setFaults([]);
+    proxy.log.clear();
+    expect(await engine.resume(job.id)).toBe('done');
+    expect(sameBytes(await storedBytes(store, path), f.zip)).toBe(true);
+    expect(zipRequests().some((e) => e.range === `bytes=0-${CHUNK - 1}`)).toBe(true);
+    const refetch = (await engine.readLog(job.id)).find((e) => e.event === 'chunk-refetch');
+    expect(refetch?.detail).toBe('stored chunks 0 no longer match their SHA-256');
+    expect(refetch?.error).toBeUndefined();
   });
 
   it('restarts safely when the server switches from 206 to 200', async () => {
