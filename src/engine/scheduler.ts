@@ -232,6 +232,13 @@ export class JobRunner {
   #stop: StopRequest | undefined;
   readonly #deps: RunnerDeps;
   readonly #zips: Semaphore;
+  /**
+   * Zips being verified. Apart from #zips, so that downloads go on while
+   * earlier zips are hashed (verifying is CPU work on this thread, downloading
+   * mostly waiting): two at a time keep one's waits (store, checksum database)
+   * overlapped with the other's hashing.
+   */
+  readonly #verifying: Semaphore;
   readonly #meta: Semaphore;
   readonly gate: NetworkGate;
   readonly #states = new Map<string, ModuleStateRecord>();
@@ -243,6 +250,7 @@ export class JobRunner {
     this.#deps = deps;
     const s = deps.job.settings;
     this.#zips = new Semaphore(s.maxConcurrentZips);
+    this.#verifying = new Semaphore(Math.min(2, s.maxConcurrentZips));
     this.#meta = new Semaphore(s.maxConcurrentMetadata);
     const env = deps.job.inputs.env;
     this.gate = new NetworkGate(deps.ports, probeURLFor(env.GOPROXY, env.GONOPROXY), s.probeIntervalMs, (e, f) => deps.log.record('', e, f));
@@ -536,10 +544,10 @@ export class JobRunner {
           await this.#keepMetadataWithoutZip(m, key, paths, info, mod, err);
           throw err;
         }
-        await this.#setState(key, 'fetched');
-        await this.#setState(key, 'verifying');
-        storedZipHash = await this.#verifyZip(m, key, paths, mod);
       });
+      await this.#setState(key, 'fetched');
+      await this.#setState(key, 'verifying');
+      storedZipHash = await this.#verifying.use(this.signal, () => this.#verifyZip(m, key, paths, mod));
     } else {
       await this.#setState(key, 'fetched');
       await this.#setState(key, 'verifying');
