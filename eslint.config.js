@@ -26,8 +26,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.{js,mjs}', 'bin/**/*.mjs', '*.config.{js,ts}', 'test/**/*.{ts,mjs}', 'src/cli/**', 'src/server/**', 'src/platform/node/**'],
+    files: ['scripts/**/*.{js,mjs}', 'bin/**/*.{mjs,cjs}', 'bench/**/*.cjs', '*.config.{js,ts}', 'test/**/*.{ts,mjs}', 'src/cli/**', 'src/server/**', 'src/platform/node/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The launchers are CommonJS so they can size libuv's threadpool before any ES module loads.
+    files: ['bin/**/*.cjs', 'bench/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/app/**', 'src/ui/**', 'src/platform/browser/**', 'src/worker/**', 'sw/**'],

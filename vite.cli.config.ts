@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 
 // The Node side, for Node >= 20.19 without a TypeScript loader: the CLI
-// (dist/cli/modcarry.mjs, run by bin/modcarry.mjs) and the app server
+// (dist/cli/modcarry.mjs, run by bin/modcarry.cjs) and the app server
 // (dist/cli/server.mjs, imported by scripts/start.mjs) and the fixture proxy
 // (dist/cli/fixture-proxy.mjs, run by scripts/fixture-proxy.mjs). npm dependencies stay
 // imports that resolve from node_modules; code the two share goes to chunks/.

@@ -1,5 +1,5 @@
 /**
- * The CLI as the benchmarks run it: `node dist/bench/modcarry.mjs <args>`, a
+ * The CLI as the benchmarks run it (through bench/launch.cjs, as bin/modcarry.cjs), a
  * process of its own so its wall time and peak RSS are measured apart from the
  * runner (which also hosts the loopback proxy). With MODCARRY_BENCH_CPU_PROF
  * set to a directory, the run's CPU profile is written there

@@ -1,13 +1,28 @@
 #!/usr/bin/env node
 // The installed `modcarry` command: runs the bundled CLI (built by `npm run build:cli`,
 // which `npm ci` runs through the prepare script).
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS on purpose: this file loads without libuv's threadpool, so the pool size
+// can still be chosen here. The store fsyncs every record it commits and those calls
+// hold pool threads that hashing and file reads share; 4 (the default) starves them.
+// (An ES module entry is itself read through the pool, which fixes its size first.)
+'use strict';
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const bundle = fileURLToPath(new URL('../dist/cli/modcarry.mjs', import.meta.url));
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const bundle = join(__dirname, '..', 'dist', 'cli', 'modcarry.mjs');
 if (!existsSync(bundle)) {
   process.stderr.write('modcarry: the CLI is not built; run `npm run build:cli` in the modcarry directory\n');
   process.exit(1);
 }
-const { main } = await import(bundle);
-process.exitCode = await main(process.argv.slice(2));
+import(pathToFileURL(bundle).href).then(
+  async ({ main }) => {
+    process.exitCode = await main(process.argv.slice(2));
+  },
+  (err) => {
+    process.stderr.write(`modcarry: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

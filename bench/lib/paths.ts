@@ -9,7 +9,7 @@ export const REPO = resolve(process.env['MODCARRY_REPO'] ?? process.cwd());
 export const DEPSETS_DIR = join(REPO, 'test', 'fixtures', 'depsets');
 export const BENCH_DIST = join(REPO, 'dist', 'bench');
 export const BENCH_WEB_DIST = join(REPO, 'dist', 'bench-web');
-/** The CLI copy the benchmarks spawn. */
-export const CLI = join(BENCH_DIST, 'modcarry.mjs');
+/** What the benchmarks spawn: the launcher (as bin/modcarry.cjs) of the CLI copy in dist/bench. */
+export const CLI = join(REPO, 'bench', 'launch.cjs');
 export const RESULTS_DIR = join(REPO, 'bench', 'results');
 export const BENCHMARKS_MD = join(REPO, 'BENCHMARKS.md');

@@ -12,7 +12,7 @@ import { generateCorpus } from '../support/moduleCorpus.ts';
 import { fileProxyUrl, writeFileProxy } from '../support/fileProxy.ts';
 import { goAvailability, runGo } from '../support/goTool.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/modcarry.mjs');
+const BIN = join(import.meta.dirname, '../../bin/modcarry.cjs');
 
 function modcarry(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
