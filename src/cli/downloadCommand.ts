@@ -16,12 +16,10 @@
  * offline side: the bundle is then a delta holding only what those lack.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { Duplex, Writable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
 import { parseManifest } from '../core/bundle/manifest.ts';
 import type { BundleManifest } from '../core/bundle/manifest.ts';
 import { resolveGoEnv } from '../core/goproxy/goEnv.ts';
@@ -32,7 +30,9 @@ import { createEngine } from '../engine/engine.ts';
 import type { JobProgress } from '../engine/engine.ts';
 import type { JobInputs } from '../engine/job.ts';
 import { migrateModuleState } from '../engine/moduleState.ts';
+import { fileSink } from '../platform/node/fileSink.ts';
 import { openFsStore } from '../platform/node/fsStore.ts';
+import { gzipTransform } from '../platform/node/gzipTransform.ts';
 import { nodePorts } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { readInput } from './readInput.ts';
@@ -100,15 +100,6 @@ function parseArgs(args: readonly string[], usageText: string): DownloadArgs {
 /** The bundle's compression: as asked, else a plain tar for a `.tar` name and gzip level 1 (fast) otherwise. */
 export function bundleCompression(out: string, asked: 'none' | number | undefined): 'none' | number {
   return asked ?? (out.toLowerCase().endsWith('.tar') ? 'none' : 1);
-}
-
-/**
- * Node's zlib as the bundle's gzip: native and several times faster than the
- * JS deflate the browser uses. The header's MTIME is 0 ("no time stamp", RFC
- * 1952) and no name is written, so the output is deterministic too.
- */
-function nodeGzip(level: number): TransformStream<Uint8Array, Uint8Array> {
-  return Duplex.toWeb(createGzip({ level })) as unknown as TransformStream<Uint8Array, Uint8Array>;
 }
 
 /** Reads the --have manifests, naming the file that is not one. */
@@ -256,8 +247,9 @@ async function writeBundle(
   const { files, modules } = await collectJobBundle(store, job, { withFailures: allowFailures });
   const head = await (await engine.sumdb(jobId)).head();
   const tmp = `${out}.${process.pid}.tmp`;
-  const sink = Writable.toWeb(createWriteStream(tmp)) as WritableStream<Uint8Array>;
   try {
+    // Both adapters count bytes (Node 20's toWeb adapters count chunks): memory stays bounded however slow the disk or deflate.
+    const sink = await fileSink(tmp);
     const result = await exportBundle(
       {
         files,
@@ -269,7 +261,7 @@ async function writeBundle(
         ...(offlineManifests.length > 0 ? { offlineManifests } : {}),
       },
       sink,
-      { allowFailures, compression, gzip: nodeGzip, bundleName: basename(out) },
+      { allowFailures, compression, gzip: gzipTransform, bundleName: basename(out) },
     );
     await rename(tmp, out);
     const kind = compression === 'none' ? 'tar' : `tar.gz (level ${compression})`;

@@ -21,7 +21,9 @@
  * exported unless allowFailures is set, which the manifest then records.
  *
  * Memory stays bounded: bodies are streamed chunk by chunk (Blob.stream() or
- * the given stream factory) with backpressure from the sink; SHA-256 is
+ * the given stream factory) with backpressure from the sink, which must
+ * count its queue in bytes (Node 20's Writable.toWeb counts chunks and so
+ * queues up to a gigabyte; the CLI uses its own fileSink); SHA-256 is
  * computed incrementally. Files whose SHA-256 the caller does not supply are
  * read twice: once to hash them for the manifest, once into the tar; the
  * second read is hashed again and a difference aborts the export.
@@ -78,7 +80,9 @@ export interface ExportOptions {
   bundleName?: string;
   /**
    * A gzip compressor to use instead of fflate's (the CLI passes Node's zlib,
-   * several times faster); it must write a gzip stream at the given level.
+   * several times faster); it must write a gzip stream at the given level,
+   * and take input only as its output is read: deflate is the slowest stage,
+   * so a compressor that queues its input holds the bundle in memory.
    */
   gzip?: GzipFactory;
 }
