@@ -8,6 +8,7 @@
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
 import { sha256Hex } from './rangeDownload.ts';
 import { createSha256 } from '../core/internal/sha256.ts';
+import { nativeIncrementalSha256 } from '../core/internal/webstd.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
 export class MissingChunkError extends Error {
@@ -41,7 +42,11 @@ export async function assembleChunks(store: EngineStore, path: string): Promise<
   return { record, chunks, blob: new Blob(parts) };
 }
 
-/** Indices of chunks whose stored bytes no longer hash to their record (or are gone). One chunk in memory at a time. */
+/**
+ * Indices of chunks whose stored bytes no longer hash to their record (or are
+ * gone). At most one chunk in memory at a time, and none where the runtime
+ * hashes incrementally (Node): there the chunk streams through the hasher.
+ */
 export async function findBadChunks(store: EngineStore, path: string, chunks: readonly ChunkRecord[]): Promise<number[]> {
   const bad: number[] = [];
   for (const c of chunks) {
@@ -50,10 +55,20 @@ export async function findBadChunks(store: EngineStore, path: string, chunks: re
       bad.push(c.index);
       continue;
     }
-    const got = await sha256Hex(new Uint8Array(await blob.arrayBuffer()));
+    const got = await chunkSha256Hex(blob);
     if (got !== c.sha256) bad.push(c.index);
   }
   return bad;
+}
+
+/**
+ * The SHA-256 of one stored chunk: streamed where the runtime's own hasher is
+ * incremental (Node), else read whole for WebCrypto, whose one-shot digest
+ * beats hashing in JS.
+ */
+function chunkSha256Hex(blob: Blob): Promise<string> {
+  if (nativeIncrementalSha256() !== undefined) return sha256HexOfBlob(blob);
+  return blob.arrayBuffer().then((b) => sha256Hex(new Uint8Array(b)));
 }
 
 /** The chunks overlapping the byte range [start, end). */

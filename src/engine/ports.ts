@@ -164,7 +164,9 @@ export interface EngineStore {
   /**
    * Commits one chunk and the progress that counts it, atomically. Committing
    * an index that is already stored replaces that chunk (same offset and
-   * length, new bytes and SHA-256): the re-fetch of one bad range.
+   * length, new bytes and SHA-256): the re-fetch of one bad range. data is
+   * the caller's buffer, refilled for the next chunk once the returned promise
+   * resolves: a store writes or copies it before then and keeps no reference.
    */
   commitChunk(chunk: ChunkRecord, data: Uint8Array, progress: DownloadRecord): Promise<void>;
   listChunks(path: string): Promise<ChunkRecord[]>;
