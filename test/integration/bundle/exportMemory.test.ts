@@ -10,11 +10,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
+import { buildCommandModule } from '../../support/buildCommand.ts';
 import { writeBigModule } from '../../../bench/lib/bigZip.ts';
 import type { BigModule } from '../../../bench/lib/bigZip.ts';
 import { startStaticProxy } from '../../../bench/lib/staticProxy.ts';
@@ -52,21 +52,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modcarry-export-memory-'));
   mod = writeBigModule(join(dir, 'proxy'), 0, MODULE_MIB);
   proxy = await startStaticProxy(join(dir, 'proxy'));
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'silent',
-    publicDir: false,
-    build: {
-      ssr: true,
-      outDir: OUT,
-      emptyOutDir: false,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: { input: { downloadCommand: resolve('src/cli/downloadCommand.ts') }, output: { entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' } },
-    },
-  });
+  await buildCommandModule('downloadCommand', OUT);
   writeFileSync(join(OUT, 'driver.mjs'), DRIVER);
 }, 120_000);
 

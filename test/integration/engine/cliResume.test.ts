@@ -5,11 +5,11 @@
  * bundle.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
+import { buildCommandModule } from '../../support/buildCommand.ts';
 import type { FixtureProxy } from '../../support/fixtureProxy.ts';
 import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import type { Fixture } from './harness.ts';
@@ -24,21 +24,7 @@ beforeAll(async () => {
   f = await makeFixture();
   proxy = await startFixtureProxy({ root: f.root });
   state = mkdtempSync(join(tmpdir(), 'modcarry-state-'));
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
-  await build({
-    configFile: false,
-    logLevel: 'silent',
-    publicDir: false,
-    build: {
-      ssr: true,
-      outDir: OUT,
-      emptyOutDir: false,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: { input: { downloadCommand: resolve('src/cli/downloadCommand.ts') }, output: { entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' } },
-    },
-  });
+  await buildCommandModule('downloadCommand', OUT);
   writeFileSync(
     join(OUT, 'driver.mjs'),
     "import { downloadCommand } from './downloadCommand.mjs';\n" +

@@ -77,6 +77,25 @@ function refetchedPerInterruption(): number[] {
   return out;
 }
 
+
+/** A job over a slowed zip, paused by the user once at least bytes of it are committed. */
+async function pausedAfter(bytes: number) {
+  proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 2 * CHUNK * 20 } }]);
+  proxy.log.clear();
+  const store = memoryStore();
+  const engine = createEngine(testPorts(store));
+  const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
+  let paused = false;
+  engine.onEvent((e) => {
+    if (!paused && e.type === 'progress' && e.bytes >= bytes) {
+      paused = true;
+      void engine.pause(job.id);
+    }
+  });
+  expect(await engine.start(job.id)).toBe('paused');
+  return { store, engine, job };
+}
+
 describe('engine downloads through the fixture proxy', () => {
   it('downloads, verifies and stores .info, .mod, .zip and .ziphash under their module-cache paths', async () => {
     const r = await run();
@@ -180,19 +199,7 @@ describe('engine downloads through the fixture proxy', () => {
   });
 
   it('re-checks chunks stored by an earlier run before reading the zip, even where the zip checks would pass', async () => {
-    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 2 * CHUNK * 20 } }]);
-    proxy.log.clear();
-    const store = memoryStore();
-    const engine = createEngine(testPorts(store));
-    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
-    let paused = false;
-    engine.onEvent((e) => {
-      if (!paused && e.type === 'progress' && e.bytes >= 6 * CHUNK) {
-        paused = true;
-        void engine.pause(job.id);
-      }
-    });
-    expect(await engine.start(job.id)).toBe('paused');
+    const { store, engine, job } = await pausedAfter(6 * CHUNK);
     // Between runs, the first chunk's bytes change where no zip check looks: a
     // byte of the first local header's modification time.
     const path = zipFile(MOD_PATH, VERSION);
@@ -355,19 +362,7 @@ describe('engine pauses', () => {
   });
 
   it('pauses mid-download and resumes without re-fetching committed chunks', async () => {
-    proxy.setFaults([{ path: ZIP_PATH, fault: { kind: 'slow', bytesPerSecond: 2 * CHUNK * 20 } }]);
-    proxy.log.clear();
-    const store = memoryStore();
-    const engine = createEngine(testPorts(store));
-    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), settings);
-    let paused = false;
-    engine.onEvent((e) => {
-      if (!paused && e.type === 'progress' && e.bytes >= 3 * CHUNK) {
-        paused = true;
-        void engine.pause(job.id);
-      }
-    });
-    expect(await engine.start(job.id)).toBe('paused');
+    const { store, engine, job } = await pausedAfter(3 * CHUNK);
     const committed = (await store.getDownload(zipFile(MOD_PATH, VERSION)))!.bytes;
     expect(committed).toBeGreaterThanOrEqual(3 * CHUNK);
     proxy.setFaults([]);

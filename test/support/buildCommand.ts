@@ -1,0 +1,27 @@
+/**
+ * Builds a CLI command module (src/cli/<name>.ts) into a fresh directory with
+ * Vite, as the CLI bundle is built, so tests can run it in a child process
+ * (with its own memory limits, or killed mid-run) next to a driver script of
+ * their own. Returns nothing: the module is `<outDir>/<name>.mjs`.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { build } from 'vite';
+
+export async function buildCommandModule(name: string, outDir: string): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    configFile: false,
+    logLevel: 'silent',
+    publicDir: false,
+    build: {
+      ssr: true,
+      outDir,
+      emptyOutDir: false,
+      target: 'node20',
+      minify: false,
+      rolldownOptions: { input: { [name]: resolve(`src/cli/${name}.ts`) }, output: { entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' } },
+    },
+  });
+}
