@@ -20,7 +20,7 @@ import { cliEnv, goEnv } from './lib/context.ts';
 import { prepareBenchDepSet } from './lib/depset.ts';
 import type { BenchDepSet } from './lib/depset.ts';
 import { median, MiB, runMeasured, tail } from './lib/measure.ts';
-import { CLI } from './lib/paths.ts';
+import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
 import { buildApp, downloadAll, exportBundle, makePlan, openApp, serveRelayedApp } from './lib/chromiumApp.ts';
@@ -71,7 +71,7 @@ export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Server
   s.proxy.setFaults(faults);
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
-  const args = [CLI, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle];
+  const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle];
   let wallMs = 0;
   let peak: number | undefined;
   let last;

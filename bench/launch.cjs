@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The benchmarks' CLI launcher: bin/modcarry.cjs (threadpool size included) for the
 // benchmark copy of the CLI, dist/bench/modcarry.mjs (see bench/cliEntry.ts).
 'use strict';

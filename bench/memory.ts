@@ -22,7 +22,7 @@ import { writeBigModule } from './lib/bigZip.ts';
 import type { BigModule } from './lib/bigZip.ts';
 import { median, MiB, runMeasured, tail } from './lib/measure.ts';
 import type { ChildRun } from './lib/measure.ts';
-import { CLI } from './lib/paths.ts';
+import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { resetStats, startStaticProxy } from './lib/staticProxy.ts';
 import type { StaticProxy } from './lib/staticProxy.ts';
@@ -187,7 +187,7 @@ interface MemRun {
 const asRun = (what: string, r: ChildRun): MemRun => ({ what, ok: r.status === 0, wallMs: r.wallMs, peakRss: r.peakRss, ...(r.status === 0 ? {} : { error: tail(r.stderr) }) });
 
 function cliArgs(url: string, dir: string, mods: readonly BigModule[], out?: string): string[] {
-  return [CLI, 'download', '--goproxy', url, '--gosumdb', 'off', '--state', join(dir, 'state'), ...(out !== undefined ? ['--out', out] : []), ...mods.map((m) => `${m.path}@${m.version}`)];
+  return [...CLI_ARGV, 'download', '--goproxy', url, '--gosumdb', 'off', '--state', join(dir, 'state'), ...(out !== undefined ? ['--out', out] : []), ...mods.map((m) => `${m.path}@${m.version}`)];
 }
 
 export async function benchMemory(ctx: BenchContext): Promise<BenchOutcome> {

@@ -19,7 +19,7 @@ import { writeZip } from '../test/support/zipWriter.ts';
 import type { BenchContext, BenchOutcome } from './lib/context.ts';
 import { cliEnv, goEnv } from './lib/context.ts';
 import { median, runMeasured, tail } from './lib/measure.ts';
-import { CLI } from './lib/paths.ts';
+import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
 
@@ -73,7 +73,7 @@ export async function benchSumdb(ctx: BenchContext): Promise<BenchOutcome> {
         let r;
         if (who === 'modcarry') {
           writeFileSync(join(dir, 'go.sum'), goSum);
-          r = await runMeasured(process.execPath, [CLI, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', server.url, '--gosumdb', server.gosumdb, '--state', join(dir, 'state')], { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 600_000 });
+          r = await runMeasured(process.execPath, [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', server.url, '--gosumdb', server.gosumdb, '--state', join(dir, 'state')], { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 600_000 });
         } else {
           r = await runMeasured('go', ['mod', 'download', ...mods], { cwd: dir, env: goEnv(join(dir, 'home'), server.url, server.gosumdb), timeoutMs: 600_000 });
         }
