@@ -155,7 +155,6 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
   const bundle = join(dir, 'bundle.tar');
   let session;
   let wallMs = 0;
-  let downloadMs = 0;
   s.proxy.setFaults(faults);
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
@@ -171,7 +170,7 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
     await makePlan(session.page, { goSum: readFileSync(join(set.fixture, 'go.sum'), 'utf8') });
     const start = performance.now();
     await downloadAll(session.page, 900_000);
-    downloadMs = performance.now() - start;
+    const downloadMs = performance.now() - start;
     await exportBundle(session.page, bundle, 600_000);
     wallMs = performance.now() - start;
     return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: statSync(bundle).size };
