@@ -7,7 +7,8 @@
  * the same GOSUMDB (a loopback database holding every go.sum line). The app:
  * a production build in headless Chromium behind the modcarry server's relay
  * to the same two servers, driven through its UI (runChromium). Rounds rotate
- * the contestants so drift hits all alike. With --chromium-only the CLI is not
+ * the contestants so drift hits all alike, and the machine settles (sync, 2 s)
+ * before each timed run. With --chromium-only the CLI is not
  * run and its rows are carried over from the previous result file.
  */
 import { copyFileSync, cpSync, readFileSync, statSync } from 'node:fs';
@@ -19,7 +20,7 @@ import type { BenchContext, BenchOutcome } from './lib/context.ts';
 import { cliEnv, goEnv } from './lib/context.ts';
 import { prepareBenchDepSet } from './lib/depset.ts';
 import type { BenchDepSet } from './lib/depset.ts';
-import { median, MiB, runMeasured, tail } from './lib/measure.ts';
+import { median, MiB, runMeasured, settle, tail } from './lib/measure.ts';
 import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
@@ -209,6 +210,7 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       // Rotate who goes first, so drift hits every contestant alike.
       const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]!);
       for (const who of order) {
+        await settle();
         const r = who === 'modcarry' ? await runModcarry(ctx, set, s, []) : who === 'go' ? await runGoCommand(ctx, set, s, []) : await runChromium(ctx, set, s, []);
         ctx.log(`e2e round ${round + 1}: ${who} ${r.ok ? 'ok' : 'FAILED'} in ${(r.wallMs / 1000).toFixed(1)} s, ${(r.bytes / MiB).toFixed(1)} MiB, ${r.requests} requests`);
         if (!r.ok) ctx.log(r.error ?? '');

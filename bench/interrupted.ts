@@ -13,7 +13,7 @@
 import type { FaultRule } from '../test/support/fixtureProxy.ts';
 import type { BenchContext, BenchOutcome } from './lib/context.ts';
 import { cacheFile, prepareBenchDepSet } from './lib/depset.ts';
-import { median, MiB } from './lib/measure.ts';
+import { median, MiB, settle } from './lib/measure.ts';
 import type { Row } from './lib/report.ts';
 import { carriedRows } from './lib/report.ts';
 import { CHUNK_SIZE, failureNote, runChromium, runGoCommand, runModcarry, startServers } from './e2e.ts';
@@ -49,6 +49,7 @@ export async function benchInterrupted(ctx: BenchContext): Promise<BenchOutcome>
     for (let round = 0; round < ctx.rounds; round++) {
       const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]!);
       for (const who of order) {
+        await settle();
         const r = await run(who, faults);
         runs.push({ ...r, faults: true, resetsFired: fired() });
         ctx.log(`interrupted round ${round + 1}: ${who} ${r.ok ? 'ok' : 'FAILED'} after ${r.attempts} attempt(s), ${(r.wallMs / 1000).toFixed(1)} s, ${(r.bytes / MiB).toFixed(1)} MiB, ${fired()} resets fired${r.ok ? '' : ': ' + (r.error ?? '')}`);

@@ -3,7 +3,7 @@
  * peak resident set size (GNU time's maximum RSS when /usr/bin/time exists,
  * else VmHWM polled from /proc/<pid>/status), and medians.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,3 +123,15 @@ export function tail(text: string, lines = 8): string {
 }
 
 export const MiB = 1 << 20;
+
+/**
+ * Lets the machine settle between timed runs: flushes dirty pages (`sync`)
+ * and waits 2 s. Each contestant writes ~300 MiB (state, cache, tar) and a
+ * browser takes a while to exit; without this, that writeback and teardown
+ * land on the next contestant's clock (go's end-to-end time ranged 7-16 s
+ * depending on who ran before it).
+ */
+export async function settle(): Promise<void> {
+  spawnSync('sync', [], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 2000));
+}
