@@ -39,9 +39,19 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       await s.putJob({ formatVersion: 1, id: 'b' });
       expect(await s.getJob('a')).toEqual({ formatVersion: 1, id: 'a', extra: 1 });
       expect((await s.listJobs()).map((j) => j.id).sort()).toEqual(['a', 'b']);
+      await s.putModuleState({ formatVersion: 1, jobId: 'a', module: 'example.com/a@v1.0.0', state: 'planned' } as never);
+      await s.putModuleState({ formatVersion: 1, jobId: 'b', module: 'example.com/a@v1.0.0', state: 'planned' } as never);
+      await s.appendLog({ jobId: 'a', time: 1, module: '', event: 'job-start' });
+      await s.appendLog({ jobId: 'b', time: 2, module: '', event: 'job-start' });
+      await s.appendLog({ jobId: 'a', time: 3, module: 'example.com/a@v1.0.0', event: 'state' });
       await s.deleteJob('a');
       expect(await s.getJob('a')).toBeUndefined();
       expect((await s.listJobs()).map((j) => j.id)).toEqual(['b']);
+      // Everything of the job goes with it: its module states and its change log.
+      expect(await s.listModuleStates('a')).toEqual([]);
+      expect(await s.readLog('a')).toEqual([]);
+      expect((await s.listModuleStates('b')).length).toBe(1);
+      expect((await s.readLog('b')).map((e) => e.event)).toEqual(['job-start']);
     });
 
     it('keys module states by job and module, replacing on put', async () => {

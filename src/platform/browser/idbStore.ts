@@ -215,9 +215,11 @@ class IdbEngineStore implements IdbStore {
     return this.#with((db) => db.getAll('jobs'));
   }
 
+  /** Deletes the job, its module states and its change log, in one transaction. */
   async deleteJob(id: string): Promise<void> {
-    await this.#write(['jobs', 'moduleStates'], 'default', 0, async (tx) => {
-      await Promise.all([tx.objectStore('jobs').delete(id), tx.objectStore('moduleStates').delete(jobRange(id))]);
+    await this.#write(['jobs', 'moduleStates', 'log'], 'default', 0, async (tx) => {
+      const entries = await tx.objectStore('log').index('byJob').getAllKeys(id);
+      await Promise.all([tx.objectStore('jobs').delete(id), tx.objectStore('moduleStates').delete(jobRange(id)), ...entries.map((seq) => tx.objectStore('log').delete(seq))]);
     });
   }
 
