@@ -24,6 +24,7 @@ import { nodeHttp } from '../platform/node/nodeHttp.ts';
 import { nodeClock } from '../platform/node/nodePorts.ts';
 import { CliError, UsageError } from './cliError.ts';
 import { defaultStateDir } from './downloadCommand.ts';
+import { lastValue, parseFlags, parseTimeout } from './flags.ts';
 import { readInput } from './readInput.ts';
 
 const USAGE =
@@ -40,40 +41,14 @@ interface SumcheckArgs {
   timeoutSec: number;
 }
 
-const VALUE_FLAGS = new Set(['gomod', 'goproxy', 'gosumdb', 'state', 'timeout']);
-
 function parseArgs(args: readonly string[]): SumcheckArgs {
-  const a: SumcheckArgs = { offline: false, json: false, timeoutSec: 30 };
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      files.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      files.push(arg);
-      continue;
-    }
-    const m = /^--?([a-z]+)(?:=(.*))?$/s.exec(arg);
-    if (m === null) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    const name = m[1]!;
-    if (name === 'json' || name === 'offline') {
-      if (m[2] !== undefined) throw new UsageError(`flag --${name} takes no value`);
-      a[name] = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown flag ${arg}\n${USAGE}`);
-    const value = m[2] ?? args[++i];
-    if (value === undefined) throw new UsageError(`flag --${name} needs a value`);
-    if (name === 'timeout') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout wants a number of seconds, not ${JSON.stringify(value)}`);
-      a.timeoutSec = n;
-    } else {
-      a[name as 'gomod' | 'goproxy' | 'gosumdb' | 'state'] = value;
-    }
+  const f = parseFlags(args, { values: ['gomod', 'goproxy', 'gosumdb', 'state', 'timeout'], bools: ['json', 'offline'] }, USAGE);
+  const a: SumcheckArgs = { offline: f.bools.has('offline'), json: f.bools.has('json'), timeoutSec: parseTimeout(lastValue(f, 'timeout'), 30) };
+  for (const name of ['gomod', 'goproxy', 'gosumdb', 'state'] as const) {
+    const v = lastValue(f, name);
+    if (v !== undefined) a[name] = v;
   }
+  const files = f.positional;
   if (files.length !== 1) throw new UsageError(`${files.length === 0 ? 'no go.sum given' : 'give exactly one go.sum'}\n${USAGE}`);
   a.gosum = files[0]!;
   return a;
