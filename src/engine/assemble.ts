@@ -7,7 +7,7 @@
  */
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
 import { sha256Hex } from './rangeDownload.ts';
-import { createSha256 } from '../core/internal/sha256.ts';
+import { createSha256, oneShotPays, sha256Digest, toHex } from '../core/internal/sha256.ts';
 import { nativeIncrementalSha256 } from '../core/internal/webstd.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
@@ -81,6 +81,7 @@ export function chunksForRange(chunks: readonly ChunkRecord[], start: number, en
  * is never in memory at once, only the pieces its stream hands over.
  */
 export async function sha256HexOfBlob(blob: Blob): Promise<string> {
+  if (oneShotPays(blob.size)) return toHex(await sha256Digest(new Uint8Array(await blob.arrayBuffer())));
   const h = createSha256();
   const reader = blob.stream().getReader();
   for (;;) {

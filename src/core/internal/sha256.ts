@@ -7,7 +7,7 @@
  * buffering. sha256Sync serves the small synchronous digests (Merkle nodes).
  */
 
-import { nativeIncrementalSha256, nativeSha256Sync, sha256 } from './webstd.ts';
+import { hasNativeIncrementalSha256, nativeIncrementalSha256, nativeSha256Sync, sha256 } from './webstd.ts';
 import type { IncrementalSha256 } from './webstd.ts';
 
 const K = Uint32Array.from([
@@ -161,6 +161,19 @@ export function sha256Digest(data: Uint8Array): Promise<Uint8Array> {
   if (native !== undefined) return Promise.resolve(native);
   if (data.length < SMALL_DIGEST) return Promise.resolve(new Sha256().update(data).digest());
   return sha256(data);
+}
+
+/** The largest file oneShotPays accepts: a bound on the bytes read at once. */
+const ONE_SHOT_MAX = 16 << 20;
+
+/**
+ * Whether a file of this size is better hashed by reading it whole and making
+ * one sha256Digest call than by streaming it through createSha256(): true in
+ * browsers (WebCrypto's native one-shot digest against SHA-256 in JS, ~5x)
+ * up to ONE_SHOT_MAX, false where the runtime hashes incrementally itself.
+ */
+export function oneShotPays(size: number): boolean {
+  return size <= ONE_SHOT_MAX && !hasNativeIncrementalSha256();
 }
 
 /** SHA-256 of data in one call, as lower-case hex. */

@@ -200,6 +200,12 @@ export function nativeIncrementalSha256(): IncrementalSha256 | undefined {
   return { update: (data) => h.update(data), hexDigest: () => h.digest('hex') };
 }
 
+/** Whether the runtime has its own incremental SHA-256 (nativeIncrementalSha256). */
+export function hasNativeIncrementalSha256(): boolean {
+  if (nodeCrypto === undefined) nativeIncrementalSha256();
+  return nodeCrypto !== null && nodeCrypto !== undefined;
+}
+
 /** The runtime's own one-shot SHA-256 (Node), or undefined where there is none. */
 export function nativeSha256Sync(data: Uint8Array): Uint8Array | undefined {
   if (nodeCrypto === undefined) nativeIncrementalSha256();

@@ -117,6 +117,11 @@ describe('exportBundle', () => {
     expect(detail(r, 'example.com/alpha@v1.0.0', 'export')).toContain('zip hash mismatch');
   });
 
+  it('aborts when a body no longer has the SHA-256 the store recorded for it', async () => {
+    const files = fx.files.map((f) => (f.path === ZIP_A ? { ...f, sha256: '0'.repeat(64) } : f));
+    await expect(exportToBytes(exportInput(fx, { files }), { compression: 'none' })).rejects.toThrow(/v1\.0\.0\.zip: content changed during export \(SHA-256 [0-9a-f]{64}, manifest says 0{64}\)/);
+  });
+
   it('aborts when a body does not match its declared size', async () => {
     const files = fx.files.map((f) => (f.path === ZIP_A ? { ...f, size: f.size + 1 } : f));
     await expect(exportToBytes(exportInput(fx, { files }))).rejects.toThrow(/v1\.0\.0\.zip: body has \d+ bytes/);
