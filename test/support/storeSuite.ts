@@ -52,6 +52,9 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       expect(await s.readLog('a')).toEqual([]);
       expect((await s.listModuleStates('b')).length).toBe(1);
       expect((await s.readLog('b')).map((e) => e.event)).toEqual(['job-start']);
+      // The same id can be used again (a store that remembers directories must notice they went).
+      await s.putModuleState({ formatVersion: 1, jobId: 'a', module: 'example.com/a@v1.0.0', state: 'fetching' } as never);
+      expect((await s.listModuleStates('a')).map((r) => (r as unknown as { state: string }).state)).toEqual(['fetching']);
     });
 
     it('keys module states by job and module, replacing on put', async () => {

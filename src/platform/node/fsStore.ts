@@ -49,12 +49,36 @@ function isNoSpace(err: unknown): boolean {
 let tmpCounter = 0;
 
 /** Writes data to path atomically: temp file, fsync, rename, fsync of the directory. */
+/**
+ * Directories this process created or found, and files it has renamed into
+ * place. A replaced file needs no directory fsync: after a crash the name holds
+ * either the old complete file or the new one (both were fsync'd), and every
+ * record the store replaces (states, progress, indexes) is safe to find one
+ * step older (the work is then redone). A new name does need it, or the file
+ * could vanish. Both sets only skip work: a directory removed since is made
+ * again on ENOENT.
+ */
+const knownDirs = new Set<string>();
+const placed = new Set<string>();
+
 async function writeAtomic(path: string, data: Uint8Array | string | Blob): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  if (!knownDirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    knownDirs.add(dir);
+  }
   const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.length : data.size;
   try {
-    const fh = await open(tmp, 'w');
+    let fh;
+    try {
+      fh = await open(tmp, 'w');
+    } catch (err) {
+      // The directory was removed since it was seen (a deleted job or download).
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      fh = await open(tmp, 'w');
+    }
     try {
       if (data instanceof Blob) {
         const reader = data.stream().getReader();
@@ -76,7 +100,10 @@ async function writeAtomic(path: string, data: Uint8Array | string | Blob): Prom
     if (isNoSpace(err)) throw new StorageFullError(size, undefined, err);
     throw err;
   }
-  await syncDir(dirname(path));
+  if (!placed.has(path)) {
+    await syncDir(dir);
+    placed.add(path);
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
