@@ -103,17 +103,29 @@ function describeSet(name: DepSetName): void {
       refHome = join(work, 'home-ref');
       const ref = runGoAsync(['mod', 'download', '-json', 'all'], mainCopy('ref', true), env(refHome, { GOPROXY: proxy.url, GOSUMDB: 'off', GOFLAGS: '-mod=mod -modcacherw' }));
 
+      // A run that hangs (seen once in CI, not reproduced) would only say "hook timed out":
+      // say where it is first.
+      const started = Date.now();
+      let phase = 'modcarry download';
+      const watchdog = setTimeout(() => {
+        console.error(`realBundle ${name}: still in "${phase}" after ${Math.round((Date.now() - started) / 1000)} s; modcarry's last lines:\n${progress.slice(-30).join('')}`);
+      }, 200_000);
       try {
         await ourPipeline();
+        phase = 'go mod download -json all (the reference)';
       } finally {
         refResult = await ref; // never leave go running into afterAll
+        clearTimeout(watchdog);
       }
     });
+
+    /** modcarry download's progress lines, as they come. */
+    const progress: string[] = [];
 
     /** Plan, download, verify, export with our CLI; then extract the bundle. */
     async function ourPipeline(): Promise<void> {
       bundle = join(work, 'bundle.tar.gz');
-      const out: string[] = [];
+      const out = progress;
       downloadCode = await downloadCommand(
         [
           '--gomod',
