@@ -184,6 +184,11 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
   }
 }
 
+/** Every run's wall time in seconds, in run order: the spread behind a median. */
+function spread(runs: readonly ContestRun[]): string {
+  return runs.map((r) => (r.ok ? (r.wallMs / 1000).toFixed(1) : 'failed')).join(', ');
+}
+
 function okMedian(runs: readonly ContestRun[], pick: (r: ContestRun) => number): number | undefined {
   const good = runs.filter((r) => r.ok);
   return good.length === 0 ? undefined : median(good.map(pick));
@@ -240,7 +245,10 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       ratio,
       target: '≤ 1.0x go',
       met: ratio === undefined ? undefined : ratio <= 1.0,
-      note: (ratio !== undefined && ratio > 1 ? `gap: ${((ratio - 1) * 100).toFixed(0)}% slower than go. ` : '') + note,
+      note:
+        (ratio !== undefined && ratio > 1 ? `gap: ${((ratio - 1) * 100).toFixed(0)}% slower than go. ` : '') +
+        `runs (s): modcarry ${spread(mc)}; go ${spread(go)}` +
+        (note !== '' ? `; ${note}` : ''),
     },
     {
       metric: 'Body bytes from the proxy',
@@ -277,6 +285,7 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       note: [
         crRatio !== undefined && crRatio > 1 ? `gap: ${((crRatio - 1) * 100).toFixed(0)}% slower than go.` : '',
         `download + verify ${okMedian(cr, (r) => (r.downloadMs ?? NaN) / 1000)?.toFixed(1) ?? '—'} s, then the export; from the click on Download to the exported bundle saved (fresh profile; go.sum pasted and planned before the clock starts, go.mod left out: see raw.chromiumInput); bytes from the proxy ${okMedian(cr, (r) => r.bytes / MiB)?.toFixed(1) ?? '—'} MiB, requests to proxy + checksum DB ${okMedian(cr, (r) => r.requests) ?? '—'}, bundle ${okMedian(cr, (r) => r.outputBytes / MiB)?.toFixed(1) ?? '—'} MiB`,
+        `runs (s): app ${spread(cr)}; go ${spread(go)}`,
         failureNote(cr),
       ]
         .filter((x) => x !== '')
