@@ -13,7 +13,6 @@
  * messages for long calls.
  */
 import { createPlan } from '../core/plan/createPlan.ts';
-import type { ToolchainPlatform } from '../core/plan/createPlan.ts';
 import type { Plan } from '../core/plan/types.ts';
 import { GoproxyClient } from '../core/goproxy/client.ts';
 import { parseManifest } from '../core/bundle/manifest.ts';
@@ -28,8 +27,9 @@ import { readBundle } from '../engine/bundle/readBundle.ts';
 import type { Spool } from '../engine/bundle/readBundle.ts';
 import { verifyBundle } from '../engine/bundle/verifyBundle.ts';
 import { migrateJob } from '../engine/job.ts';
-import type { JobEnv, JobRecord } from '../engine/job.ts';
+import type { JobRecord } from '../engine/job.ts';
 import type { EngineStore } from '../engine/ports.ts';
+import type { AppCallMap, AppCallName, ExportRequest, ExportSummary, InspectRequest, JobSummary, JobTexts, PlanRequest, ProgressFn } from '../platform/browser/appProtocol.ts';
 import { sumcheck } from '../engine/sumcheck.ts';
 import { createSumdbChecker, readSumdbTimeline, sumdbConfigKey } from '../engine/sumdbChecker.ts';
 import { fetchHttp } from '../platform/browser/fetchHttp.ts';
@@ -37,13 +37,6 @@ import { systemClock } from '../platform/browser/browserPorts.ts';
 import { openIdbStore } from '../platform/browser/idbStore.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
-
-/** What a person typed or dropped, kept with the job so the inspector works later (and offline). */
-interface JobTexts {
-  goMod?: string;
-  goSum?: string;
-  queries: string[];
-}
 
 const textsKey = (jobId: string) => `app-job-texts/${jobId}`;
 const headsKey = (name: string) => `app-verified-heads/${name}`;
@@ -72,17 +65,9 @@ async function loadJob(jobId: string): Promise<JobRecord> {
   return migrateJob(raw);
 }
 
-type Progress = (done: number, total: number, label: string) => void;
+type Progress = ProgressFn;
 
 // ---------------------------------------------------------------------------
-
-interface PlanRequest {
-  goMod?: string;
-  goSum?: string;
-  queries: string[];
-  toolchains: ToolchainPlatform[];
-  env: JobEnv;
-}
 
 async function plan(req: PlanRequest): Promise<Plan> {
   const client = new GoproxyClient({ http, goproxy: req.env.GOPROXY, gonoproxy: req.env.GONOPROXY });
@@ -97,7 +82,7 @@ async function plan(req: PlanRequest): Promise<Plan> {
   });
 }
 
-async function inspect(req: { jobId?: string; goSum?: string; env?: JobEnv; plan?: Plan; offline: boolean }) {
+async function inspect(req: InspectRequest) {
   let goSum = req.goSum;
   let env = req.env;
   let p = req.plan;
@@ -112,28 +97,6 @@ async function inspect(req: { jobId?: string; goSum?: string; env?: JobEnv; plan
 }
 
 // ---------------------------------------------------------------------------
-
-interface ExportRequest {
-  jobId: string;
-  compression: 'none' | number;
-  allowFailures: boolean;
-  /** Manifest texts of what the offline side holds: a delta bundle when given. */
-  offlineManifests: string[];
-  /** A file the person chose (showSaveFilePicker); else OPFS, else memory. */
-  target?: FileSystemFileHandle;
-  goprivate: string;
-}
-
-interface ExportSummary {
-  name: string;
-  /** The bundle as a File, to offer as a browser download (absent when written to a chosen file). */
-  file?: File;
-  bytes: number;
-  modules: number;
-  files: number;
-  delta: boolean;
-  unverified: string[];
-}
 
 function bundleName(job: JobRecord, compression: 'none' | number, delta: boolean, now: Date): string {
   const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
@@ -293,18 +256,6 @@ async function verify(req: { file: Blob; sumdbKey?: string }, progress: Progress
 
 // ---------------------------------------------------------------------------
 
-interface JobSummary {
-  id: string;
-  status: string;
-  createdAt: number;
-  updatedAt: number;
-  modules: number;
-  mainModule?: string;
-  sources: string[];
-  /** Bytes of this job's module files in the store (files shared with other jobs counted here too). */
-  bytes: number;
-}
-
 function moduleFiles(job: JobRecord): string[] {
   return job.plan.modules.flatMap((m) => [infoFile(m.fetchPath, m.fetchVersion), modFile(m.fetchPath, m.fetchVersion), zipFile(m.fetchPath, m.fetchVersion), ziphashFile(m.fetchPath, m.fetchVersion)]);
 }
@@ -418,6 +369,9 @@ const HANDLERS = {
   jobTexts,
 } as const;
 
+// Every call of the protocol has a handler of its shape (the progress callback comes last).
+type Handlers = { [M in AppCallName]: (...a: [...AppCallMap[M][0], Progress]) => Promise<AppCallMap[M][1]> };
+HANDLERS satisfies Handlers;
 type HandlerName = keyof typeof HANDLERS;
 
 self.addEventListener('message', (event: MessageEvent) => {
