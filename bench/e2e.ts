@@ -21,6 +21,7 @@ import { cliEnv, goEnv } from './lib/context.ts';
 import { prepareBenchDepSet } from './lib/depset.ts';
 import type { BenchDepSet } from './lib/depset.ts';
 import { median, MiB, runMeasured, settle, tail } from './lib/measure.ts';
+import type { ChildRun } from './lib/measure.ts';
 import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
@@ -64,6 +65,20 @@ export async function startServers(set: BenchDepSet): Promise<Servers> {
   };
 }
 
+/** Runs a command until it exits 0, at most maxAttempts times (as people script a flaky download); totals its wall time. */
+async function untilSuccess(maxAttempts: number, once: () => Promise<ChildRun>): Promise<{ wallMs: number; peak: number | undefined; last: ChildRun; attempts: number }> {
+  let wallMs = 0;
+  let peak: number | undefined;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const last = await once();
+    wallMs += last.wallMs;
+    peak = Math.max(peak ?? 0, last.peakRss ?? 0) || undefined;
+    if (last.status === 0 || attempts >= maxAttempts) return { wallMs, peak, last, attempts };
+  }
+}
+
 /** One modcarry CLI run from empty state: download, verify, write the bundle. Reruns (up to maxAttempts) only if the CLI exits non-zero. */
 export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Servers, faults: FaultRule[], maxAttempts = 1): Promise<ContestRun> {
   const dir = ctx.scratch('modcarry');
@@ -73,18 +88,8 @@ export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Server
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
   const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle];
-  let wallMs = 0;
-  let peak: number | undefined;
-  let last;
-  let attempts = 0;
-  while (attempts < maxAttempts) {
-    attempts++;
-    last = await runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 });
-    wallMs += last.wallMs;
-    peak = Math.max(peak ?? 0, last.peakRss ?? 0) || undefined;
-    if (last.status === 0) break;
-  }
-  const ok = last?.status === 0;
+  const { wallMs, peak, last, attempts } = await untilSuccess(maxAttempts, () => runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 }));
+  const ok = last.status === 0;
   return {
     who: 'modcarry',
     ok,
@@ -94,7 +99,7 @@ export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Server
     attempts,
     peakRss: peak,
     outputBytes: ok ? statSync(bundle).size : 0,
-    ...(ok ? {} : { error: tail(last?.stderr ?? '') }),
+    ...(ok ? {} : { error: tail(last.stderr) }),
   };
 }
 
@@ -108,19 +113,11 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
   const mods = set.modules.map((m) => `${m.path}@${m.version}`);
-  let wallMs = 0;
-  let peak: number | undefined;
-  let last;
-  let attempts = 0;
-  while (attempts < maxAttempts) {
-    attempts++;
-    last = await runMeasured('go', ['mod', 'download', ...mods], { cwd: src, env, timeoutMs: 900_000 });
-    wallMs += last.wallMs;
-    peak = Math.max(peak ?? 0, last.peakRss ?? 0) || undefined;
-    if (last.status === 0) break;
-  }
-  let ok = last?.status === 0;
-  let error = ok ? undefined : tail(last?.stderr ?? '');
+  const run = await untilSuccess(maxAttempts, () => runMeasured('go', ['mod', 'download', ...mods], { cwd: src, env, timeoutMs: 900_000 }));
+  const { peak, last, attempts } = run;
+  let wallMs = run.wallMs;
+  let ok = last.status === 0;
+  let error = ok ? undefined : tail(last.stderr);
   const tarFile = join(dir, 'bundle.tar');
   if (ok) {
     const t = await runMeasured('tar', ['-cf', tarFile, '-C', env['GOMODCACHE']!, 'cache/download'], { cwd: dir, env, timeoutMs: 300_000 });
