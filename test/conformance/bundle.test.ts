@@ -20,15 +20,16 @@
  *  and `modcarry verify` accepts the .tar.gz.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatGoSum } from '../../src/core/modfile/gosum.ts';
 import { verifyCommand } from '../../src/cli/verifyCommand.ts';
 import { indexTar } from '../../src/engine/bundle/readBundle.ts';
 import { bytesSource } from '../../src/core/zip/source.ts';
+import { listFiles } from '../support/bundleGoChecks.ts';
 import { fileProxyUrl, writeFileProxy } from '../support/fileProxy.ts';
 import { goAvailability, runGo } from '../support/goTool.ts';
 import type { GoEnv, GoResult } from '../support/goTool.ts';
@@ -78,18 +79,6 @@ function mainGoMod(): string {
   return `module example.com/main\n\ngo 1.25\n\nrequire (\n${req})\n`;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p).split('\\').join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
