@@ -1,9 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startForwarder } from '../support/forwarder.ts';
+import type { Forwarder } from '../support/forwarder.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -85,37 +84,15 @@ function planOf(f: Fixture): Plan {
  * A front server on one origin: /goproxy/* to the fixture proxy (the relay the
  * app's server will provide), everything else to the built app.
  */
-interface Front {
-  url: string;
-  /** Drops every open connection, as a network cut does to transfers in flight. */
-  cut(): void;
-  close(): Promise<void>;
-}
+/** The app and the proxy behind one origin; cut() is the network cut. */
+type Front = Forwarder;
 
-async function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Front> {
-  const server: Server = createServer((req, res) => {
-    const url = req.url ?? '/';
+function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Front> {
+  return startForwarder((url, headers) => {
     const toProxy = url.startsWith('/goproxy/');
     const target = new URL(toProxy ? url.slice('/goproxy'.length) : url, toProxy ? proxy.url : app.url);
-    const headers = { ...req.headers, host: target.host };
-    const up = request(target, { method: req.method, headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-      r.on('error', () => res.destroy());
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
+    return { target, headers: { ...headers, host: target.host } };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut: () => server.closeAllConnections(),
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** The pid of the Chromium browser process running on profile (the one without --type=). */

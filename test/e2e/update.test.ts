@@ -1,8 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { startForwarder } from '../support/forwarder.ts';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -61,27 +59,9 @@ interface Front {
 
 async function startFront(initial: RunningServer): Promise<Front> {
   let current = initial;
-  const server: Server = createServer((req, res) => {
-    const target = new URL(req.url ?? '/', current.url);
-    // The Host header stays the front's: to the page there is one origin.
-    const up = request(target, { method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-      r.on('error', () => res.destroy());
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    serve: (t) => (current = t),
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  // The Host header stays the front's: to the page there is one origin.
+  const f = await startForwarder((path, headers) => ({ target: new URL(path, current.url), headers }));
+  return { url: f.url, serve: (t) => (current = t), close: f.close };
 }
 
 /** The marker of the build the page was loaded from. */
