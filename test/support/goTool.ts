@@ -6,7 +6,7 @@
  * modules on purpose (and then only through `go mod download`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export interface GoAvailability {
@@ -53,6 +53,12 @@ export interface GoResult {
 export function goEnvironment(env: GoEnv): Record<string, string> {
   const gopath = join(env.home, 'gopath');
   mkdirSync(gopath, { recursive: true });
+  // GOTELEMETRY is only reported, never read: the mode lives in the user config
+  // dir. "off" there (what `go telemetry off` writes) stops go writing counters
+  // into HOME, and a child of go doing so while a test removes HOME.
+  const telemetry = join(env.home, '.config', 'go', 'telemetry');
+  mkdirSync(telemetry, { recursive: true });
+  writeFileSync(join(telemetry, 'mode'), 'off');
   const vars: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: env.home,
