@@ -20,6 +20,7 @@
  */
 import type { GoSumParseResult } from '../modfile/gosum.ts';
 import type { GoSumDifference, Plan } from '../plan/types.ts';
+import { mapLimit } from '../internal/mapLimit.ts';
 
 /** What the checksum database says about one go.sum key (`path version[/go.mod]`). */
 export type DbAnswer =
@@ -121,20 +122,6 @@ const ISSUE_FACET = {
   duplicate: 'duplicate',
   conflict: 'conflict',
 } as const;
-
-/** Runs fn over items with at most n in flight; results in item order. */
-async function mapLimit<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
-  return out;
-}
 
 function dbFacet(db: string, key: { path: string; version: string; hash: string }, a: DbAnswer): LineFacet {
   switch (a.kind) {

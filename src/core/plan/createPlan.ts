@@ -43,6 +43,7 @@ import type { ModuleVersion } from '../mvs/graph.ts';
 import { findReplacement, loadGraph } from '../mvs/loadGraph.ts';
 import type { LoadedGraph } from '../mvs/loadGraph.ts';
 import type { GoSumDifference, Plan, PlanFileKind, PlannedModule, PlannedQuery, PlanReason } from './types.ts';
+import { mapLimit } from '../internal/mapLimit.ts';
 
 /** The module path of Go toolchain downloads. */
 export const TOOLCHAIN_MODULE = 'golang.org/toolchain';
@@ -167,18 +168,6 @@ function errText(err: unknown): string {
 
 /** A slice of go's messages that mean "no proxy had it". */
 const NOT_FOUND_TEXT = /: (404|410) |no such file or directory|disabled by GOPROXY=off|no matching versions/;
-
-/** Runs tasks with at most limit in flight, in order of the input. */
-async function pool<T>(items: readonly T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await f(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Creates the plan. Throws PlanError for bad input (go.mod, go.sum, queries) and for graphs that cannot be loaded. */
 export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
@@ -358,7 +347,7 @@ export async function createPlan(opts: CreatePlanOptions): Promise<Plan> {
 
   if (opts.retractions === true && graph !== undefined && main !== undefined) {
     const found = new Map<string, string>();
-    await pool(graph.buildList, concurrency, async (m) => {
+    await mapLimit(graph.buildList, concurrency, async (m) => {
       if (findReplacement(main, m) !== undefined) return;
       const d = await querier.disallowed(m.path, m.version);
       if (d instanceof DisallowedVersionError && d.reason === 'retracted') found.set(key(m), d.message);
