@@ -26,6 +26,7 @@ import type { PlannedModule } from '../core/plan/types.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
 import { blobSource } from '../core/zip/source.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
+import { mapLimit } from '../core/internal/mapLimit.ts';
 import { assembleChunks, chunksForRange, findBadChunks, sha256HexOfBlob } from './assemble.ts';
 import { parseRetryAfter, retryDelay } from './backoff.ts';
 import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
@@ -226,6 +227,9 @@ export interface RunnerDeps {
   readonly emit: (e: EngineEvent) => void;
 }
 
+/** Planned-state records written at once when a run starts. */
+const STATE_WRITES = 16;
+
 /** One run of one job (created per start; the store carries everything across runs). */
 export class JobRunner {
   readonly #ac = new AbortController();
@@ -277,14 +281,12 @@ export class JobRunner {
       const rec = raw as ModuleStateRecord;
       this.#states.set(rec.module, rec);
     }
-    for (const m of job.plan.modules) {
-      const key = moduleKey(m);
-      if (!this.#states.has(key)) {
-        const rec = plannedState(job.id, key, now);
-        await ports.store.putModuleState(rec);
-        this.#states.set(key, rec);
-      }
-    }
+    const fresh = [...new Set(job.plan.modules.map(moduleKey))].filter((key) => !this.#states.has(key));
+    await mapLimit(fresh, STATE_WRITES, async (key) => {
+      const rec = plannedState(job.id, key, now);
+      await ports.store.putModuleState(rec);
+      this.#states.set(key, rec);
+    });
     try {
       const granted = await ports.quota.persist();
       await log.record('', 'persist', { detail: granted ? 'persistent storage granted' : 'persistent storage not granted: the browser may evict data under pressure' });
