@@ -4,7 +4,7 @@
  * stores, including the optional capacity, past which writes fail with
  * StorageFullError and change nothing.
  */
-import type { ChunkRecord, DownloadRecord, EngineStore, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from './ports.ts';
+import type { ChunkRecord, DownloadRecord, EngineStore, FilePut, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from './ports.ts';
 import { StorageFullError } from './ports.ts';
 
 /** Refusal to overwrite a verified file with unverified bytes. */
@@ -58,6 +58,24 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
   const stateKey = (jobId: string, module: string): string => `${jobId}\u0000${module}`;
   const toBlob = (data: Blob | Uint8Array): Blob => (data instanceof Uint8Array ? new Blob([data.slice()]) : data);
 
+  const commitFiles = async (puts: readonly FilePut[], deletes: readonly string[]): Promise<void> => {
+    // All checks before any change: the commit is all or nothing.
+    let grow = 0;
+    let shrink = 0;
+    const staged = puts.map(({ record, data }) => {
+      const old = files.get(record.path);
+      if (old?.record.verified && !record.verified) throw new VerifiedOverwriteError(record.path);
+      const blob = toBlob(data);
+      if (blob.size !== record.size) throw new Error(`${record.path}: record says ${record.size} bytes, data has ${blob.size}`);
+      grow += blob.size;
+      shrink += old?.blob.size ?? 0;
+      return { record: clone(record), blob };
+    });
+    reserve(grow, shrink);
+    for (const f of staged) files.set(f.record.path, f);
+    for (const path of deletes) files.delete(path);
+  };
+
   return {
     async putJob(job) {
       jobs.set(job.id, clone(job));
@@ -74,23 +92,25 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
       for (const k of [...states.keys()]) if (k.startsWith(id + '\u0000')) states.delete(k);
       for (let i = log.length - 1; i >= 0; i--) if (log[i]!.jobId === id) log.splice(i, 1);
     },
-    async putModuleState(state) {
+    async putModuleState(state, entry) {
       states.set(stateKey(state.jobId, state.module), clone(state));
+      if (entry !== undefined) log.push({ ...clone(entry), seq: ++seq });
     },
     async listModuleStates(jobId) {
       return [...states.values()].filter((s) => s.jobId === jobId).map(clone);
     },
     async putFile(record, data) {
-      const old = files.get(record.path);
-      if (old?.record.verified && !record.verified) throw new VerifiedOverwriteError(record.path);
-      const blob = toBlob(data);
-      if (blob.size !== record.size) throw new Error(`${record.path}: record says ${record.size} bytes, data has ${blob.size}`);
-      reserve(blob.size, old?.blob.size ?? 0);
-      files.set(record.path, { record: clone(record), blob });
+      await commitFiles([{ record, data }], []);
     },
     async getFileRecord(path) {
       const f = files.get(path);
       return f === undefined ? undefined : clone(f.record);
+    },
+    async getFileRecords(paths) {
+      return paths.map((path) => {
+        const f = files.get(path);
+        return f === undefined ? undefined : clone(f.record);
+      });
     },
     async getFile(path) {
       return files.get(path)?.blob;
@@ -101,9 +121,16 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
     async deleteFile(path) {
       files.delete(path);
     },
+    commitFiles,
     async getDownload(path) {
       const d = downloads.get(path);
       return d === undefined ? undefined : clone(d);
+    },
+    async getDownloads(paths) {
+      return paths.map((path) => {
+        const d = downloads.get(path);
+        return d === undefined ? undefined : clone(d);
+      });
     },
     async resetDownload(record) {
       downloads.set(record.path, clone(record));

@@ -147,18 +147,36 @@ export interface EngineStore {
   listJobs(): Promise<JobRecordBase[]>;
   deleteJob(id: string): Promise<void>;
 
-  putModuleState(state: ModuleStateRecordBase): Promise<void>;
+  /**
+   * Writes a module's state; with log, also appends that change-log entry in
+   * the same commit (one IndexedDB transaction instead of two: every state
+   * change is logged, and the transactions are the app's bottleneck).
+   */
+  putModuleState(state: ModuleStateRecordBase, log?: LogEntry): Promise<void>;
   listModuleStates(jobId: string): Promise<ModuleStateRecordBase[]>;
 
   /** Stores a whole file (metadata, or an assembled zip marked verified). */
   putFile(record: FileRecord, data: Blob | Uint8Array): Promise<void>;
   getFileRecord(path: string): Promise<FileRecord | undefined>;
+  /** The records of several files at once (one IndexedDB transaction), in the order asked. */
+  getFileRecords(paths: readonly string[]): Promise<(FileRecord | undefined)[]>;
   /** The file's bytes as a Blob (disk-backed where the store allows). */
   getFile(path: string): Promise<Blob | undefined>;
   listFiles(prefix: string): Promise<FileRecord[]>;
   deleteFile(path: string): Promise<void>;
+  /**
+   * Writes several files and deletes others as one commit: all or none where
+   * the store has transactions (IndexedDB), else the puts in order, then the
+   * deletions. Each put obeys putFile's rules. A module's verdict is one
+   * commit: in IndexedDB every readwrite transaction on the files store waits
+   * for the one before, so one per module instead of one per file is what
+   * keeps a large plan from queueing on it.
+   */
+  commitFiles(puts: readonly FilePut[], deletes: readonly string[]): Promise<void>;
 
   getDownload(path: string): Promise<DownloadRecord | undefined>;
+  /** The progress records of several downloads at once (one IndexedDB transaction), in the order asked. */
+  getDownloads(paths: readonly string[]): Promise<(DownloadRecord | undefined)[]>;
   /** Creates or replaces a download's progress record and drops all its chunks (a restart). */
   resetDownload(record: DownloadRecord): Promise<void>;
   /**
@@ -199,6 +217,12 @@ export interface ModuleStateRecordBase {
   readonly jobId: string;
   /** "path@version". */
   readonly module: string;
+}
+
+/** One file of commitFiles: its record and its bytes. */
+export interface FilePut {
+  readonly record: FileRecord;
+  readonly data: Blob | Uint8Array;
 }
 
 /** Everything the engine needs from its runtime. */

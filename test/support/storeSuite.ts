@@ -72,6 +72,26 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       expect(await s.listModuleStates('none')).toEqual([]);
     });
 
+    it('writes a module state and its change-log entry together', async () => {
+      const s = await opts.open();
+      await s.appendLog({ jobId: 'j', time: 1, module: '', event: 'job-start' });
+      await s.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'fetching' } as never, {
+        jobId: 'j',
+        time: 2,
+        module: 'example.com/a@v1.0.0',
+        event: 'state',
+        detail: 'planned -> fetching',
+      });
+      expect((await s.listModuleStates('j')).map((r) => (r as unknown as { state: string }).state)).toEqual(['fetching']);
+      const log = await s.readLog('j');
+      expect(log.map((e) => [e.event, e.detail])).toEqual([
+        ['job-start', undefined],
+        ['state', 'planned -> fetching'],
+      ]);
+      expect(log[1]!.seq).toBeGreaterThan(log[0]!.seq!);
+      expect((await s.readLog('j', { module: 'example.com/a@v1.0.0' })).map((e) => e.detail)).toEqual(['planned -> fetching']);
+    });
+
     it('stores whole files with records, lists by prefix in path order, deletes', async () => {
       const s = await opts.open();
       const a = enc.encode('module example.com/a\n');
@@ -81,6 +101,12 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       expect(await bytesOf(await s.getFile('cache/download/example.com/a/@v/v1.0.0.mod'))).toEqual(a);
       expect((await s.getFileRecord('cache/download/example.com/a/@v/v1.0.0.mod'))?.verified).toBe(true);
       expect((await s.listFiles('cache/')).map((f) => f.path)).toEqual(['cache/download/example.com/a/@v/v1.0.0.info', 'cache/download/example.com/a/@v/v1.0.0.mod']);
+      expect((await s.getFileRecords(['staging/x', 'nothing/here', 'cache/download/example.com/a/@v/v1.0.0.mod'])).map((r) => r && [r.path, r.verified])).toEqual([
+        ['staging/x', false],
+        undefined,
+        ['cache/download/example.com/a/@v/v1.0.0.mod', true],
+      ]);
+      expect(await s.getFileRecords([])).toEqual([]);
       await s.deleteFile('staging/x');
       expect(await s.getFile('staging/x')).toBeUndefined();
       expect(await s.getFileRecord('staging/x')).toBeUndefined();
@@ -96,6 +122,40 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       const better = enc.encode('newer');
       await s.putFile(fileRecord('cache/f', better, true), better);
       expect(await bytesOf(await s.getFile('cache/f'))).toEqual(better);
+    });
+
+    it('commits several files and deletions at once (a module verdict)', async () => {
+      const s = await opts.open();
+      const mod = enc.encode('module example.com/a\n');
+      const info = enc.encode('{"Version":"v1.0.0"}');
+      const zip = new Blob([enc.encode('PK zip bytes')]);
+      await s.putFile(fileRecord('staging/cache/a.mod', mod, false), mod);
+      await s.putFile(fileRecord('staging/cache/a.info', info, false), info);
+      await s.commitFiles(
+        [
+          { record: { ...fileRecord('cache/a.zip', new Uint8Array(zip.size), true) }, data: zip },
+          { record: fileRecord('cache/a.mod', mod, true), data: mod },
+          { record: fileRecord('cache/a.info', info, true), data: info },
+        ],
+        ['staging/cache/a.mod', 'staging/cache/a.info', 'staging/never-there'],
+      );
+      expect((await s.listFiles('cache/')).map((f) => [f.path, f.verified])).toEqual([
+        ['cache/a.info', true],
+        ['cache/a.mod', true],
+        ['cache/a.zip', true],
+      ]);
+      expect(await bytesOf(await s.getFile('cache/a.zip'))).toEqual(enc.encode('PK zip bytes'));
+      expect(await s.listFiles('staging/')).toEqual([]);
+      // Nothing to do is not an error.
+      await s.commitFiles([], []);
+      // A put that breaks putFile's rules fails the commit and leaves that file as it was.
+      await expect(
+        s.commitFiles([{ record: fileRecord('cache/a.mod', enc.encode('evil'), false), data: enc.encode('evil') }], ['cache/a.info']),
+      ).rejects.toThrow(/verified/);
+      expect(await bytesOf(await s.getFile('cache/a.mod'))).toEqual(mod);
+      expect(await s.getFileRecord('cache/a.info')).toBeDefined();
+      await expect(s.commitFiles([{ record: fileRecord('cache/b', enc.encode('abc'), true), data: enc.encode('ab') }], [])).rejects.toThrow(/3 bytes/);
+      expect(await s.getFileRecord('cache/b')).toBeUndefined();
     });
 
     it('commits chunks with their progress, replaces an index, truncates and resets', async () => {

@@ -19,7 +19,8 @@ import type { ChunkRecord, DownloadRecord, FileRecord, JobRecordBase, LogEntry, 
 export interface ModcarryDB extends DBSchema {
   jobs: { key: string; value: JobRecordBase };
   moduleStates: { key: [string, string]; value: ModuleStateRecordBase };
-  files: { key: string; value: { record: FileRecord; data: Blob } };
+  /** data: bytes inline for small files (idbStore.ts INLINE_MAX), else a Blob. */
+  files: { key: string; value: { record: FileRecord; data: Blob | Uint8Array } };
   downloads: { key: string; value: DownloadRecord };
   chunks: { key: [string, number]; value: { record: ChunkRecord; data: Blob } };
   log: {

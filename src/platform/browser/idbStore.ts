@@ -6,7 +6,7 @@
  * Layout (DB version = number of migrations, see idbMigrations.ts):
  * - jobs          key id                 engine-owned job records
  * - moduleStates  key [jobId, module]    engine-owned per-module records
- * - files         key path               { record, data: Blob }
+ * - files         key path               { record, data: Blob | Uint8Array } (bytes inline up to INLINE_MAX)
  * - downloads     key path               DownloadRecord (progress of a ranged download)
  * - chunks        key [path, index]      { record, data: Blob }, 1-4 MiB each
  * - log           key seq (autoIncrement), indexes byJob and byJobModule
@@ -14,7 +14,11 @@
  *
  * Why these choices:
  * - Blob values: Chromium keeps them as separate files and reads them lazily,
- *   so a zip assembled as new Blob(chunks) stays disk-backed.
+ *   so a zip assembled as new Blob(chunks) stays disk-backed. Small files
+ *   (.info, .mod, .ziphash, checksum-database lookups and tiles: most of a
+ *   run's files) are stored inline as bytes instead: a Blob value costs a file
+ *   of its own, which made every such write several times slower. getFile
+ *   gives a Blob either way.
  * - A chunk and the progress record that counts it are written in one
  *   readwrite transaction, so a crash leaves both or neither. The transaction
  *   is opened only after the bytes are in hand: nothing but IndexedDB requests
@@ -37,6 +41,7 @@ import type {
   ChunkRecord,
   DownloadRecord,
   EngineStore,
+  FilePut,
   FileRecord,
   JobRecordBase,
   LogEntry,
@@ -223,8 +228,15 @@ class IdbEngineStore implements IdbStore {
     });
   }
 
-  async putModuleState(state: ModuleStateRecordBase): Promise<void> {
-    await this.#write(['moduleStates'], 'default', 0, (tx) => tx.objectStore('moduleStates').put(state));
+  async putModuleState(state: ModuleStateRecordBase, log?: LogEntry): Promise<void> {
+    if (log === undefined) {
+      await this.#write(['moduleStates'], 'default', 0, (tx) => tx.objectStore('moduleStates').put(state));
+      return;
+    }
+    const { seq: _seq, ...entry } = log;
+    await this.#write(['moduleStates', 'log'], 'default', 0, async (tx) => {
+      await Promise.all([tx.objectStore('moduleStates').put(state), tx.objectStore('log').add(entry)]);
+    });
   }
 
   listModuleStates(jobId: string): Promise<ModuleStateRecordBase[]> {
@@ -234,26 +246,23 @@ class IdbEngineStore implements IdbStore {
   // --- files ----------------------------------------------------------------
 
   async putFile(record: FileRecord, data: Blob | Uint8Array): Promise<void> {
-    const blob = data instanceof Uint8Array ? new Blob([bytesPart(data)]) : data;
-    if (blob.size !== record.size) {
-      throw new Error(`modcarry: putFile ${record.path}: record says ${record.size} bytes, data has ${blob.size}`);
-    }
-    await this.#write(['files'], record.verified ? 'strict' : 'default', blob.size, async (tx) => {
-      const files = tx.objectStore('files');
-      const old = await files.get(record.path);
-      if (old !== undefined && old.record.verified && !record.verified) {
-        throw new Error(`modcarry: refusing to overwrite verified ${record.path} with unverified bytes`);
-      }
-      await files.put({ record, data: blob }, record.path);
-    });
+    await this.commitFiles([{ record, data }], []);
   }
 
   async getFileRecord(path: string): Promise<FileRecord | undefined> {
     return (await this.#with((db) => db.get('files', path)))?.record;
   }
 
+  async getFileRecords(paths: readonly string[]): Promise<(FileRecord | undefined)[]> {
+    return this.#with(async (db) => {
+      const files = db.transaction('files').objectStore('files');
+      return (await Promise.all(paths.map((path) => files.get(path)))).map((f) => f?.record);
+    });
+  }
+
   async getFile(path: string): Promise<Blob | undefined> {
-    return (await this.#with((db) => db.get('files', path)))?.data;
+    const data = (await this.#with((db) => db.get('files', path)))?.data;
+    return data === undefined || data instanceof Blob ? data : new Blob([bytesPart(data)]);
   }
 
   async listFiles(prefix: string): Promise<FileRecord[]> {
@@ -268,10 +277,42 @@ class IdbEngineStore implements IdbStore {
     await this.#write(['files'], 'default', 0, (tx) => tx.objectStore('files').delete(path));
   }
 
+  /** One readwrite transaction for every put and deletion: all or none. */
+  async commitFiles(puts: readonly FilePut[], deletes: readonly string[]): Promise<void> {
+    const entries = puts.map(({ record, data }) => {
+      const size = data instanceof Uint8Array ? data.length : data.size;
+      if (size !== record.size) throw new Error(`modcarry: putFile ${record.path}: record says ${record.size} bytes, data has ${size}`);
+      // Bytes are copied now: the put runs later, after the transaction's other requests.
+      const stored = size > INLINE_MAX ? (data instanceof Uint8Array ? new Blob([bytesPart(data)]) : data) : data instanceof Uint8Array ? data.slice() : undefined;
+      return { record, data: stored, size, blob: data instanceof Blob ? data : undefined };
+    });
+    // Small Blobs are read in before the transaction (nothing else may be awaited inside it).
+    for (const e of entries) if (e.data === undefined) e.data = new Uint8Array(await e.blob!.arrayBuffer());
+    const needed = entries.reduce((n, e) => n + e.size, 0);
+    await this.#write(['files'], entries.some((e) => e.record.verified) ? 'strict' : 'default', needed, async (tx) => {
+      const files = tx.objectStore('files');
+      for (const e of entries) {
+        const old = await files.get(e.record.path);
+        if (old !== undefined && old.record.verified && !e.record.verified) {
+          throw new Error(`modcarry: refusing to overwrite verified ${e.record.path} with unverified bytes`);
+        }
+        await files.put({ record: e.record, data: e.data! }, e.record.path);
+      }
+      for (const path of deletes) await files.delete(path);
+    });
+  }
+
   // --- downloads and chunks -------------------------------------------------
 
   getDownload(path: string): Promise<DownloadRecord | undefined> {
     return this.#with((db) => db.get('downloads', path));
+  }
+
+  getDownloads(paths: readonly string[]): Promise<(DownloadRecord | undefined)[]> {
+    return this.#with((db) => {
+      const downloads = db.transaction('downloads').objectStore('downloads');
+      return Promise.all(paths.map((path) => downloads.get(path)));
+    });
   }
 
   async resetDownload(record: DownloadRecord): Promise<void> {
@@ -403,6 +444,9 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 }
 
 /** A BlobPart of data's bytes (a Uint8Array over a SharedArrayBuffer is copied). */
+/** Files up to this size are stored inline, as bytes, not as Blob values. */
+const INLINE_MAX = 64 << 10;
+
 function bytesPart(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
 }

@@ -233,8 +233,9 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       await rm(p.states(id), { recursive: true, force: true });
       await rm(p.log(id), { force: true });
     },
-    async putModuleState(state) {
+    async putModuleState(state, log) {
       await writeAtomic(join(p.states(state.jobId), enc(state.module) + '.json'), JSON.stringify(state));
+      if (log !== undefined) await store.appendLog(log);
     },
     async listModuleStates(jobId) {
       let names: string[];
@@ -263,6 +264,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       });
     },
     getFileRecord: (path) => readJson<FileRecord>(p.index(path)),
+    getFileRecords: (paths) => Promise.all(paths.map((path) => readJson<FileRecord>(p.index(path)))),
     async getFile(path) {
       if ((await readJson<FileRecord>(p.index(path))) === undefined) return undefined;
       return blobOf(p.file(path));
@@ -284,9 +286,16 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
         await rm(p.file(path), { force: true });
       });
     },
+    // No transactions here: the puts in order, then the deletions. A crash
+    // between them leaves a prefix done, which is what separate calls would.
+    async commitFiles(puts, deletes) {
+      for (const f of puts) await store.putFile(f.record, f.data);
+      for (const path of deletes) await store.deleteFile(path);
+    },
     async getDownload(path) {
       return (await journal(path))?.record;
     },
+    getDownloads: (paths) => Promise.all(paths.map(async (path) => (await journal(path))?.record)),
     async resetDownload(record) {
       await mutex.run('dl:' + record.path, async () => {
         const j: Journal = { formatVersion: 1, record, chunks: [] };

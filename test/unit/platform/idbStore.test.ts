@@ -78,6 +78,25 @@ storeSuite('idbStore (fake-indexeddb)', {
 });
 
 describe('IndexedDB store specifics', () => {
+  it('commitFiles is all or nothing: a refused put undoes the puts and deletions before it', async () => {
+    const s = await freshStore();
+    const rec = (path: string, size: number, verified: boolean): FileRecord => ({ formatVersion: 1, path, size, sha256: '00', verified, storedAt: 1 });
+    await s.putFile(rec('cache/v.mod', 4, true), new TextEncoder().encode('good'));
+    await s.putFile(rec('staging/v.mod', 4, false), new TextEncoder().encode('next'));
+    await expect(
+      s.commitFiles(
+        [
+          { record: rec('cache/new.info', 2, true), data: new TextEncoder().encode('{}') },
+          { record: rec('cache/v.mod', 4, false), data: new TextEncoder().encode('evil') },
+        ],
+        ['staging/v.mod'],
+      ),
+    ).rejects.toThrow(/refusing to overwrite verified cache\/v.mod/);
+    expect(await s.getFileRecord('cache/new.info')).toBeUndefined();
+    expect(await text(await s.getFile('cache/v.mod'))).toBe('good');
+    expect(await text(await s.getFile('staging/v.mod'))).toBe('next');
+  });
+
   it('round-trips jobs, module states, files, chunks, log and meta', async () => {
     const s = await freshStore();
     await s.putJob({ formatVersion: 1, id: 'j1' });
