@@ -41,8 +41,13 @@ export class ChangeLog {
 
   /** Appends one entry; module is "path@version" or "" for the job. */
   async record(module: string, event: LogEvent, fields: LogFields = {}): Promise<void> {
+    await this.recordVia(module, event, fields, (entry) => this.store.appendLog(entry));
+  }
+
+  /** As record, but the entry is appended by write (a store call that commits it with other data). */
+  async recordVia(module: string, event: LogEvent, fields: LogFields, write: (entry: LogEntry) => Promise<void>): Promise<void> {
     const entry: LogEntry = { jobId: this.jobId, time: this.clock.now(), module, event, ...fields };
-    await this.store.appendLog(entry);
+    await write(entry);
     this.onEntry?.(entry);
   }
 

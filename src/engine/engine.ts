@@ -217,7 +217,11 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
       const modules: ModuleProgress[] = [];
       let bytes = 0;
       let totalBytes = 0;
-      for (const m of job.plan.modules) {
+      // Two batched reads, not two per module: the UI asks for progress while
+      // a run keeps the store busy, and a read per module queued behind it.
+      const zipPaths = job.plan.modules.map((m) => zipFile(m.fetchPath, m.fetchVersion));
+      const [downloads, zipRecords] = await Promise.all([ports.store.getDownloads(zipPaths), ports.store.getFileRecords(zipPaths)]);
+      for (const [i, m] of job.plan.modules.entries()) {
         const key = moduleKey(m);
         const st = states.get(key);
         const state: ModuleState = st?.state ?? 'planned';
@@ -225,17 +229,14 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
         let b = 0;
         let t: number | undefined;
         if (m.files.includes('zip')) {
-          const zipPath = zipFile(m.fetchPath, m.fetchVersion);
-          const d = await ports.store.getDownload(zipPath);
+          const d = downloads[i];
+          const f = zipRecords[i];
           if (d !== undefined) {
             b = d.bytes;
             t = d.totalSize;
-          } else {
-            const f = await ports.store.getFileRecord(zipPath);
-            if (f?.verified) {
-              b = f.size;
-              t = f.size;
-            }
+          } else if (f?.verified) {
+            b = f.size;
+            t = f.size;
           }
         }
         bytes += b;

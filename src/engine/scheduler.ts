@@ -35,7 +35,7 @@ import type { JobRecord } from './job.ts';
 import { moduleKey } from './job.ts';
 import type { FailureKind, ModuleStateRecord } from './moduleState.ts';
 import { isFinal, plannedState, transition } from './moduleState.ts';
-import type { DownloadRecord, EnginePorts, ModuleState } from './ports.ts';
+import type { DownloadRecord, EnginePorts, FilePut, FileRecord, ModuleState } from './ports.ts';
 import { StorageFullError } from './ports.ts';
 import type { RangeContext } from './rangeDownload.ts';
 import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
@@ -316,11 +316,16 @@ export class JobRunner {
     const { ports, log, emit, job } = this.#deps;
     const cur = this.#states.get(key)!;
     const next = transition(cur, to, ports.clock.now(), patch);
-    await ports.store.putModuleState(next);
-    this.#states.set(key, next);
     if (cur.state !== to || to === 'failed') {
-      await log.record(key, 'state', { detail: `${cur.state} -> ${to}`, ...(next.failure ? { error: next.failure.message } : {}) });
+      // The state and its log entry in one commit.
+      await log.recordVia(key, 'state', { detail: `${cur.state} -> ${to}`, ...(next.failure ? { error: next.failure.message } : {}) }, (entry) =>
+        ports.store.putModuleState(next, entry),
+      );
+      this.#states.set(key, next);
       emit({ type: 'state', jobId: job.id, module: key, state: to, ...(next.failure ? { failure: next.failure.message } : {}) });
+    } else {
+      await ports.store.putModuleState(next);
+      this.#states.set(key, next);
     }
     return next;
   }
@@ -410,28 +415,53 @@ export class JobRunner {
     return blob === undefined ? undefined : new Uint8Array(await blob.arrayBuffer());
   }
 
-  async #putFile(path: string, data: Uint8Array | Blob, verified: boolean, sha?: string): Promise<void> {
-    const { store, clock } = this.#deps.ports;
-    const sha256 = sha ?? (data instanceof Uint8Array ? await sha256Hex(data) : await sha256HexOfBlob(data));
-    await store.putFile({ formatVersion: 1, path, size: data instanceof Uint8Array ? data.length : data.size, sha256, verified, storedAt: clock.now() }, data);
+  /** A file with its record (SHA-256 computed here), for commitFiles. */
+  async #fileEntry(path: string, data: Uint8Array | Blob, verified: boolean): Promise<FilePut> {
+    const sha256 = data instanceof Uint8Array ? await sha256Hex(data) : await sha256HexOfBlob(data);
+    return { record: { formatVersion: 1, path, size: data instanceof Uint8Array ? data.length : data.size, sha256, verified, storedAt: this.#deps.ports.clock.now() }, data };
   }
 
-  /** A metadata file: verified in the cache, else staged, else fetched (and staged). */
-  async #metadata(key: string, cachePath: string, fetch: () => Promise<Uint8Array>): Promise<{ data: Uint8Array; verified: boolean }> {
-    const { store } = this.#deps.ports;
-    const rec = await store.getFileRecord(cachePath);
-    if (rec?.verified) {
+  /**
+   * A module's verdict as one store commit: its verified files (the zip and
+   * its .ziphash when verified in this run; .mod and .info unless stored
+   * verified before) written, its staged metadata removed.
+   */
+  async #commitVerified(
+    paths: { info: string; mod: string; zip: string; ziphash: string },
+    files: { zip?: { hash: string; blob: Blob } | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
+  ): Promise<void> {
+    const puts: FilePut[] = [];
+    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.blob, true), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    if (files.mod !== undefined && !files.mod.verified) puts.push(await this.#fileEntry(paths.mod, files.mod.data, true));
+    if (files.info !== undefined && !files.info.verified) puts.push(await this.#fileEntry(paths.info, files.info.data, true));
+    await this.#deps.ports.store.commitFiles(puts, [STAGING_DIR + '/' + paths.mod, STAGING_DIR + '/' + paths.info]);
+  }
+
+  /**
+   * A metadata file: verified in the cache, else staged, else fetched
+   * (`fetched`: the caller stages it). `known`: the store's records of both.
+   */
+  async #metadata(
+    cachePath: string,
+    known: { rec: FileRecord | undefined; staged: FileRecord | undefined },
+    fetch: () => Promise<Uint8Array>,
+  ): Promise<{ data: Uint8Array; verified: boolean; fetched?: true }> {
+    if (known.rec?.verified) {
       const data = await this.#readFile(cachePath);
       if (data !== undefined) return { data, verified: true };
     }
-    const staged = STAGING_DIR + '/' + cachePath;
-    const have = await this.#readFile(staged);
+    const have = known.staged !== undefined ? await this.#readFile(STAGING_DIR + '/' + cachePath) : undefined;
     if (have !== undefined) return { data: have, verified: false };
-    const data = await this.#meta.use(this.signal, fetch);
-    await this.#putFile(staged, data, false);
-    await this.#deps.log.record(key, 'file-stored', { bytes: data.length, detail: staged });
+    return { data: await this.#meta.use(this.signal, fetch), verified: false, fetched: true };
+  }
+
+  /** Stores fetched metadata, unverified, under staging/ (one commit), so a later run need not fetch it again. */
+  async #stage(key: string, fetched: readonly { path: string; data: Uint8Array }[]): Promise<void> {
+    if (fetched.length === 0) return;
+    const puts = await Promise.all(fetched.map((f) => this.#fileEntry(STAGING_DIR + '/' + f.path, f.data, false)));
+    await this.#deps.ports.store.commitFiles(puts, []);
+    for (const f of fetched) await this.#deps.log.record(key, 'file-stored', { bytes: f.data.length, detail: STAGING_DIR + '/' + f.path });
     this.#progressed(key);
-    return { data, verified: false };
   }
 
   #client(): { client: GoproxyClient; retryAfterMs: () => number | undefined } {
@@ -523,21 +553,42 @@ export class JobRunner {
     const v = m.fetchVersion;
     const files = new Set(m.files);
     const paths = { info: infoFile(p, v), mod: modFile(p, v), zip: zipFile(p, v), ziphash: ziphashFile(p, v) };
+    // What the store already holds for this module, in one read (the module
+    // lock keeps these records from changing under this run).
+    const [infoRec, modRec, zipRec, ziphashRec, stagedInfoRec, stagedModRec] = await ports.store.getFileRecords([
+      paths.info,
+      paths.mod,
+      paths.zip,
+      paths.ziphash,
+      STAGING_DIR + '/' + paths.info,
+      STAGING_DIR + '/' + paths.mod,
+    ]);
 
-    const info = files.has('info')
-      ? await this.#metadata(key, paths.info, () => this.#withRetryAfter(async (c) => utf8Encode(cacheInfoText((await c.stat(p, v)).value.info))))
-      : undefined;
-    const mod = files.has('mod') ? await this.#metadata(key, paths.mod, () => this.#withRetryAfter(async (c) => (await c.goMod(p, v)).value)) : undefined;
+    // .info and .mod at the same time; what was fetched is staged in one commit.
+    const [infoGot, modGot] = await Promise.allSettled([
+      files.has('info')
+        ? this.#metadata(paths.info, { rec: infoRec, staged: stagedInfoRec }, () =>
+            this.#withRetryAfter(async (c) => utf8Encode(cacheInfoText((await c.stat(p, v)).value.info))),
+          )
+        : undefined,
+      files.has('mod') ? this.#metadata(paths.mod, { rec: modRec, staged: stagedModRec }, () => this.#withRetryAfter(async (c) => (await c.goMod(p, v)).value)) : undefined,
+    ]);
+    await this.#stage(key, [infoGot, modGot].flatMap((r, i) => (r.status === 'fulfilled' && r.value?.fetched ? [{ path: i === 0 ? paths.info : paths.mod, data: r.value.data }] : [])));
+    // The .info's failure first, as when they were fetched one after the other.
+    if (infoGot.status === 'rejected') throw infoGot.reason;
+    if (modGot.status === 'rejected') throw modGot.reason;
+    const info = infoGot.value;
+    const mod = modGot.value;
 
     const zipDone = async (): Promise<string | undefined> => {
-      const rec = await ports.store.getFileRecord(paths.zip);
-      const hashRec = await ports.store.getFileRecord(paths.ziphash);
-      if (!rec?.verified || !hashRec?.verified) return undefined;
+      if (!zipRec?.verified || !ziphashRec?.verified) return undefined;
       const h = await this.#readFile(paths.ziphash);
       return h === undefined ? undefined : utf8Decode(h, false);
     };
 
     let storedZipHash = files.has('zip') ? await zipDone() : undefined;
+    /** The zip verified in this run (from its chunks), stored with the verdict. */
+    let verifiedZip: { hash: string; blob: Blob } | undefined;
     if (files.has('zip') && storedZipHash === undefined) {
       await this.#zips.use(this.signal, async () => {
         try {
@@ -549,7 +600,8 @@ export class JobRunner {
       });
       await this.#setState(key, 'fetched');
       await this.#setState(key, 'verifying');
-      storedZipHash = await this.#verifying.use(this.signal, () => this.#verifyZip(m, key, paths, mod));
+      verifiedZip = await this.#verifying.use(this.signal, () => this.#verifyZip(m, key, paths, mod));
+      storedZipHash = verifiedZip.hash;
     } else {
       await this.#setState(key, 'fetched');
       await this.#setState(key, 'verifying');
@@ -558,10 +610,9 @@ export class JobRunner {
     const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
     const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(storedZipHash !== undefined ? { zip: storedZipHash } : {}) };
     const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb));
-    if (mod !== undefined && !mod.verified) await this.#putFile(paths.mod, mod.data, true);
-    if (info !== undefined && !info.verified) await this.#putFile(paths.info, info.data, true);
-    await ports.store.deleteFile(STAGING_DIR + '/' + paths.mod);
-    await ports.store.deleteFile(STAGING_DIR + '/' + paths.info);
+    await this.#commitVerified(paths, { zip: verifiedZip, mod, info });
+    // The chunks go only once the zip is stored: a crash before leaves them to verify again.
+    if (verifiedZip !== undefined) await ports.store.deleteDownload(paths.zip);
     await this.#setState(key, 'verified', {
       attempts: 0,
       ...(modHash !== undefined ? { modHash } : {}),
@@ -583,7 +634,7 @@ export class JobRunner {
   async #keepMetadataWithoutZip(
     m: PlannedModule,
     key: string,
-    paths: { info: string; mod: string },
+    paths: { info: string; mod: string; zip: string; ziphash: string },
     info: { data: Uint8Array; verified: boolean } | undefined,
     mod: { data: Uint8Array; verified: boolean } | undefined,
     err: unknown,
@@ -592,19 +643,17 @@ export class JobRunner {
     if (mod === undefined || (kind !== 'not-found' && kind !== 'refused')) return;
     const modHash = await hashGoMod(mod.data);
     const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, { mod: modHash }, this.#deps.sumdb));
-    if (!mod.verified) await this.#putFile(paths.mod, mod.data, true);
-    if (info !== undefined && !info.verified) await this.#putFile(paths.info, info.data, true);
-    await this.#deps.ports.store.deleteFile(STAGING_DIR + '/' + paths.mod);
-    await this.#deps.ports.store.deleteFile(STAGING_DIR + '/' + paths.info);
+    await this.#commitVerified(paths, { mod, info });
     await this.#setState(key, 'fetching', { modHash, checkedBy });
   }
 
   /**
    * Assembles, re-checks and hashes the downloaded zip, repairing bad chunks
    * (hash or CRC failures) by re-fetching only them; checks the hashes and the
-   * extraction rules; stores .zip and .ziphash as verified. Returns the h1.
+   * extraction rules. Returns the h1 and the verified bytes (still the
+   * download's chunks), which the module's verdict stores.
    */
-  async #verifyZip(m: PlannedModule, key: string, paths: { zip: string; ziphash: string; mod: string }, mod: { data: Uint8Array } | undefined): Promise<string> {
+  async #verifyZip(m: PlannedModule, key: string, paths: { zip: string; ziphash: string; mod: string }, mod: { data: Uint8Array } | undefined): Promise<{ hash: string; blob: Blob }> {
     const { ports, job, log } = this.#deps;
     const mv = { path: m.fetchPath, version: m.fetchVersion };
     const ctx = this.#rangeContext(key);
@@ -638,10 +687,7 @@ export class JobRunner {
             const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
             await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
             checkExtractable(mv, zip, paths.zip);
-            await this.#putFile(paths.zip, assembled.blob, true);
-            await this.#putFile(paths.ziphash, utf8Encode(hash), true);
-            await ports.store.deleteDownload(paths.zip);
-            return hash;
+            return { hash, blob: assembled.blob };
           }
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));

@@ -361,15 +361,25 @@ describe('engine pauses', () => {
     expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
   });
 
-  it('pauses mid-download and resumes without re-fetching committed chunks', async () => {
+  it('pauses mid-download and resumes without re-fetching committed chunks or the staged .info and .mod', async () => {
     const { store, engine, job } = await pausedAfter(3 * CHUNK);
     const committed = (await store.getDownload(zipFile(MOD_PATH, VERSION)))!.bytes;
     expect(committed).toBeGreaterThanOrEqual(3 * CHUNK);
+    // The metadata waits in staging, unverified, until the zip is checked.
+    expect((await store.listFiles('staging/')).map((r) => [r.path, r.verified])).toEqual([
+      [`staging/${infoFile(MOD_PATH, VERSION)}`, false],
+      [`staging/${modFile(MOD_PATH, VERSION)}`, false],
+    ]);
     proxy.setFaults([]);
     expect(await engine.resume(job.id)).toBe('done');
     const reqs = zipRequests();
     expect(rangeStart(reqs[reqs.length - 1]!.range)).toBe(committed);
     expect(sameBytes(await storedBytes(store, zipFile(MOD_PATH, VERSION)), f.zip)).toBe(true);
+    expect(proxy.log.requests(`/${MOD_PATH}/@v/${VERSION}.info`)).toHaveLength(1);
+    expect(proxy.log.requests(`/${MOD_PATH}/@v/${VERSION}.mod`)).toHaveLength(1);
+    // The verdict moved it into the cache: nothing is left in staging.
+    expect(await store.listFiles('staging/')).toEqual([]);
+    expect((await store.getFileRecords([infoFile(MOD_PATH, VERSION), modFile(MOD_PATH, VERSION), ziphashFile(MOD_PATH, VERSION)])).map((r) => r?.verified)).toEqual([true, true, true]);
   });
 
   it('runs a job in one place only: a second start reports busy, and both see the same progress', async () => {
