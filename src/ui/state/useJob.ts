@@ -25,6 +25,14 @@ export interface JobView {
   refresh(): void;
 }
 
+/**
+ * The view refreshes at most this often while events arrive. Every refresh
+ * reads the job, its progress and new log lines and re-renders the module
+ * list: on a two-core machine, refreshing every 200 ms took CPU the download
+ * itself needed (the whole run about 4 s slower with a 162-module plan).
+ */
+const REFRESH_MS = 500;
+
 const RETRY_DETAIL = /next in (\d+) ms/;
 
 export interface PendingRetry {
@@ -110,7 +118,7 @@ export function useJob(services: Services | undefined, jobId: string | undefined
       timer = setTimeout(() => {
         timer = undefined;
         void read();
-      }, 200);
+      }, REFRESH_MS);
     };
     refreshRef.current = () => void read();
     const off = services.engine.onEvent((e) => {
