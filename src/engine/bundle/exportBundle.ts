@@ -47,6 +47,7 @@ import {
 } from '../../core/bundle/manifest.ts';
 import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, ManifestSettings, ManifestSumdb } from '../../core/bundle/manifest.ts';
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
+import { coalesceChunks } from './coalesce.ts';
 import { createSha256, oneShotPays, sha256Digest, sha256Hex, toHex } from '../../core/internal/sha256.ts';
 
 /** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
@@ -161,6 +162,8 @@ async function hashBody(body: BundleBody): Promise<{ sha256: string; size: numbe
  * than the file.
  */
 const WHOLE_READ_MAX = 1 << 20;
+/** The sink is written in pieces of this size (coalesce.ts): one write per tar header was most of an export's writes. */
+const SINK_PIECE = 256 << 10;
 /** How far ahead of the tar writer whole-read bodies are read. */
 const READ_AHEAD_FILES = 32;
 const READ_AHEAD_BYTES = 8 << 20;
@@ -285,7 +288,7 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
     },
   });
   const out = compression === 'none' ? readable : readable.pipeThrough((options.gzip ?? gzipStream)(compression, mtime));
-  const piping = out.pipeThrough(counter).pipeTo(sink);
+  const piping = out.pipeThrough(coalesceChunks(SINK_PIECE)).pipeThrough(counter).pipeTo(sink);
   piping.catch(() => {}); // observed below; avoid an unhandled rejection while entries are written
 
   // Bodies read whole are read ahead of the writer (at most READ_AHEAD_FILES
