@@ -279,16 +279,19 @@ class IdbEngineStore implements IdbStore {
 
   /** One readwrite transaction for every put and deletion: all or none. */
   async commitFiles(puts: readonly FilePut[], deletes: readonly string[]): Promise<void> {
-    const entries = puts.map(({ record, data }) => {
+    const entries: { record: FileRecord; data: Blob | Uint8Array }[] = [];
+    for (const { record, data } of puts) {
       const size = data instanceof Uint8Array ? data.length : data.size;
       if (size !== record.size) throw new Error(`modcarry: putFile ${record.path}: record says ${record.size} bytes, data has ${size}`);
-      // Bytes are copied now: the put runs later, after the transaction's other requests.
-      const stored = size > INLINE_MAX ? (data instanceof Uint8Array ? new Blob([bytesPart(data)]) : data) : data instanceof Uint8Array ? data.slice() : undefined;
-      return { record, data: stored, size, blob: data instanceof Blob ? data : undefined };
-    });
-    // Small Blobs are read in before the transaction (nothing else may be awaited inside it).
-    for (const e of entries) if (e.data === undefined) e.data = new Uint8Array(await e.blob!.arrayBuffer());
-    const needed = entries.reduce((n, e) => n + e.size, 0);
+      let stored: Blob | Uint8Array;
+      if (size > INLINE_MAX) stored = data instanceof Uint8Array ? new Blob([bytesPart(data)]) : data;
+      // Inline bytes: copied now (the put runs after the transaction's other
+      // requests); a small Blob is read in before the transaction, inside
+      // which nothing but IndexedDB requests may be awaited.
+      else stored = data instanceof Uint8Array ? data.slice() : new Uint8Array(await data.arrayBuffer());
+      entries.push({ record, data: stored });
+    }
+    const needed = puts.reduce((n, p) => n + p.record.size, 0);
     await this.#write(['files'], entries.some((e) => e.record.verified) ? 'strict' : 'default', needed, async (tx) => {
       const files = tx.objectStore('files');
       for (const e of entries) {
@@ -296,7 +299,7 @@ class IdbEngineStore implements IdbStore {
         if (old !== undefined && old.record.verified && !e.record.verified) {
           throw new Error(`modcarry: refusing to overwrite verified ${e.record.path} with unverified bytes`);
         }
-        await files.put({ record: e.record, data: e.data! }, e.record.path);
+        await files.put(e, e.record.path);
       }
       for (const path of deletes) await files.delete(path);
     });
