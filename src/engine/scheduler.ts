@@ -460,7 +460,9 @@ export class JobRunner {
     if (fetched.length === 0) return;
     const puts = await Promise.all(fetched.map((f) => this.#fileEntry(STAGING_DIR + '/' + f.path, f.data, false)));
     await this.#deps.ports.store.commitFiles(puts, []);
-    for (const f of fetched) await this.#deps.log.record(key, 'file-stored', { bytes: f.data.length, detail: STAGING_DIR + '/' + f.path });
+    // One log entry for the commit (a log write is a store commit too).
+    const bytes = fetched.reduce((n, f) => n + f.data.length, 0);
+    await this.#deps.log.record(key, 'file-stored', { bytes, detail: puts.map((f) => f.record.path).join(', ') });
     this.#progressed(key);
   }
 
