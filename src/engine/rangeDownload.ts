@@ -267,8 +267,12 @@ async function restart(ctx: RangeContext, rec: DownloadRecord, why: string): Pro
  */
 export async function downloadRanged(ctx: RangeContext, path: string, url: string, chunkSize: number): Promise<DownloadRecord> {
   let rec = await ctx.store.getDownload(path);
-  if (rec === undefined || rec.url !== url || rec.chunkSize !== chunkSize) {
-    if (rec !== undefined) await ctx.log('restart', { bytes: rec.bytes, detail: rec.url !== url ? 'the file now comes from another URL' : 'the chunk size changed' });
+  if (rec === undefined) {
+    // Nothing stored yet: the first chunk's commit (or the completion of an
+    // empty file) writes the progress record, so no commit is spent here.
+    rec = freshDownload(path, url, chunkSize);
+  } else if (rec.url !== url || rec.chunkSize !== chunkSize) {
+    await ctx.log('restart', { bytes: rec.bytes, detail: rec.url !== url ? 'the file now comes from another URL' : 'the chunk size changed' });
     rec = freshDownload(path, url, chunkSize);
     await ctx.store.resetDownload(rec);
   }
