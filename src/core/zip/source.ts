@@ -46,18 +46,23 @@ export function bytesSource(data: Uint8Array): RandomAccessSource {
 
 /** A source over a Blob (or File); each read slices and reads only that range. */
 export function blobSource(blob: BlobLike): RandomAccessSource {
-  const size = blob.size;
-  // Each Blob read is an asynchronous round trip to the blob store (an IPC hop
-  // in browsers), and a module zip is read as thousands of small pieces in
-  // nearly ascending order; so small reads are served from one read-ahead
-  // window of WINDOW bytes, which bounds the extra memory.
+  return readAheadSource(blob.size, async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()));
+}
+
+/**
+ * A source over readRaw, an asynchronous read of exactly [offset, offset +
+ * length). Each such read is a round trip (an IPC hop to the blob store in
+ * browsers, a thread-pool hop for a Node file), and a module zip is read as
+ * thousands of small pieces in nearly ascending order (a header, then an
+ * entry's data, per file); so reads of at most WINDOW / 4 bytes are served
+ * from one read-ahead window of WINDOW bytes, which bounds the extra memory.
+ */
+export function readAheadSource(size: number, readRaw: (offset: number, length: number) => Promise<Uint8Array>): RandomAccessSource {
   let windowStart = 0;
   let window: Uint8Array | undefined;
-  const readRaw = async (offset: number, length: number): Promise<Uint8Array> => {
-    const bytes = new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-    if (bytes.length !== length) {
-      throw new RangeError(`blob read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
-    }
+  const readExact = async (offset: number, length: number): Promise<Uint8Array> => {
+    const bytes = await readRaw(offset, length);
+    if (bytes.length !== length) throw new RangeError(`read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
     return bytes;
   };
   return {
@@ -67,13 +72,13 @@ export function blobSource(blob: BlobLike): RandomAccessSource {
       if (window !== undefined && offset >= windowStart && offset + length <= windowStart + window.length) {
         return window.subarray(offset - windowStart, offset - windowStart + length);
       }
-      if (length > WINDOW / 4) return readRaw(offset, length);
-      window = await readRaw(offset, Math.min(WINDOW, size - offset));
+      if (length > WINDOW / 4) return readExact(offset, length);
+      window = await readExact(offset, Math.min(WINDOW, size - offset));
       windowStart = offset;
       return window.subarray(0, length);
     },
   };
 }
 
-/** The read-ahead window of blobSource. */
+/** The read-ahead window of readAheadSource. */
 const WINDOW = 4 << 20;

@@ -61,11 +61,25 @@ describe('RandomAccessSource implementations', () => {
   });
 });
 
-describe('blobSource read-ahead', () => {
-  it('answers every read with the right bytes across and outside its window', async () => {
+describe('read-ahead of blobSource and fileSource', () => {
+  it('serves small ascending reads from its window: a few reads of the store for a thousand', async () => {
+    const data = new Uint8Array(6 << 20).map((_, i) => i & 0xff);
+    const blob = new Blob([data]);
+    let raw = 0;
+    const src = blobSource({ size: blob.size, slice: (a: number, b: number) => (raw++, blob.slice(a, b)) });
+    for (let off = 0; off + 600 <= data.length && off < 1000 * 4000; off += 4000) {
+      expect(Buffer.from(await src.read(off, 600)).equals(Buffer.from(data.subarray(off, off + 600)))).toBe(true);
+    }
+    expect(raw).toBeLessThanOrEqual(2);
+  });
+
+  it.each(['blobSource', 'fileSource'])('%s answers every read with the right bytes across and outside its window', async (kind) => {
     const data = new Uint8Array(9 << 20);
     for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >>> 11)) & 0xff;
-    const src = blobSource(new Blob([data]));
+    const file = join(dir, `readahead-${kind}.bin`);
+    if (kind === 'fileSource') writeFileSync(file, data);
+    const opened = kind === 'fileSource' ? await fileSource(file) : undefined;
+    const src = opened ?? blobSource(new Blob([data]));
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
     const reads: [number, number][] = [[0, 10], [5, 100], [(4 << 20) - 3, 10], [data.length - 1, 1], [1 << 20, 3 << 20], [0, data.length]];
@@ -78,5 +92,6 @@ describe('blobSource read-ahead', () => {
       expect(got.length).toBe(len);
       expect(Buffer.from(got).equals(Buffer.from(data.subarray(off, off + len))), `read ${off}+${len}`).toBe(true);
     }
+    await opened?.close();
   });
 });
