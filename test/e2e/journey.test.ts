@@ -1,8 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -12,6 +9,8 @@ import type { LaunchedChromium } from '../support/browser.ts';
 import { extractBundle, goCheckOfflineBuild, goCheckTidyFromFileProxy, noNetworkEnv, sortedLines, sumdbForDepSet } from '../support/bundleGoChecks.ts';
 import type { GoCheckSetup } from '../support/bundleGoChecks.ts';
 import { startFixtureProxy } from '../support/fixtureProxy.ts';
+import { startForwarder } from '../support/forwarder.ts';
+import type { Forwarder } from '../support/forwarder.ts';
 import type { FixtureProxy } from '../support/fixtureProxy.ts';
 import { goAvailability } from '../support/goTool.ts';
 import { DEPSETS_ROOT, prepareDepSet } from '../support/realDeps.ts';
@@ -45,48 +44,11 @@ const depset: DepSetResult = !chromium.ok ? { ok: false, reason: chromium.reason
 if (!depset.ok) console.warn(`modcarry e2e: journey SKIPPED: ${depset.reason}`);
 
 /** The relay's upstream: forwards to the fixture proxy, and can drop every open transfer as a network cut does. */
-interface Front {
-  url: string;
-  /** The request paths, in the order they arrived. */
-  readonly requested: readonly string[];
-  /** Drops every open connection; returns the paths whose responses were still in flight. */
-  cut(): string[];
-  close(): Promise<void>;
-}
-
-async function startFront(proxy: FixtureProxy): Promise<Front> {
-  const requested: string[] = [];
-  const inFlight = new Set<{ path: string }>();
-  const server: Server = createServer((req, res) => {
-    const target = new URL(req.url ?? '/', proxy.url);
-    const flight = { path: target.pathname };
-    requested.push(flight.path);
-    inFlight.add(flight);
-    res.on('close', () => inFlight.delete(flight));
-    const up = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-      r.on('error', () => res.destroy());
-    });
-    up.on('error', () => res.destroy());
-    res.on('close', () => up.destroy());
-    req.pipe(up);
+function startFront(proxy: FixtureProxy): Promise<Forwarder> {
+  return startForwarder((path, headers) => {
+    const target = new URL(path, proxy.url);
+    return { target, headers: { ...headers, host: target.host } };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requested,
-    cut: () => {
-      const dropped = [...inFlight].map((f) => f.path);
-      server.closeAllConnections();
-      return dropped;
-    },
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 /** The lines of a go.sum text. */
@@ -101,7 +63,7 @@ describe.skipIf(!depset.ok)(`the journey with the real depset edges in Chromium$
   const sumLines = lineCount(goSum);
   let work: string;
   let proxy: FixtureProxy;
-  let front: Front;
+  let front: Forwarder;
   let log: TestLog;
   let db: RunningSumdbServer;
   let app: RunningServer;
