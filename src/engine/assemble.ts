@@ -6,9 +6,7 @@
  * back to chunks, for re-fetching only what is bad.
  */
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
-import { sha256Hex } from './rangeDownload.ts';
 import { createSha256, oneShotPays, sha256Digest, toHex } from '../core/internal/sha256.ts';
-import { nativeIncrementalSha256 } from '../core/internal/webstd.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
 export class MissingChunkError extends Error {
@@ -55,20 +53,10 @@ export async function findBadChunks(store: EngineStore, path: string, chunks: re
       bad.push(c.index);
       continue;
     }
-    const got = await chunkSha256Hex(blob);
+    const got = await sha256HexOfBlob(blob);
     if (got !== c.sha256) bad.push(c.index);
   }
   return bad;
-}
-
-/**
- * The SHA-256 of one stored chunk: streamed where the runtime's own hasher is
- * incremental (Node), else read whole for WebCrypto, whose one-shot digest
- * beats hashing in JS.
- */
-function chunkSha256Hex(blob: Blob): Promise<string> {
-  if (nativeIncrementalSha256() !== undefined) return sha256HexOfBlob(blob);
-  return blob.arrayBuffer().then((b) => sha256Hex(new Uint8Array(b)));
 }
 
 /** The chunks overlapping the byte range [start, end). */
@@ -77,8 +65,9 @@ export function chunksForRange(chunks: readonly ChunkRecord[], start: number, en
 }
 
 /**
- * The SHA-256 of a Blob read as a stream: a whole assembled zip (up to 500 MiB)
- * is never in memory at once, only the pieces its stream hands over.
+ * The SHA-256 of a Blob: read whole for one WebCrypto digest where that pays
+ * (browsers, up to oneShotPays' bound: a chunk, a small file), else read as a
+ * stream, so a whole assembled zip (up to 500 MiB) is never in memory at once.
  */
 export async function sha256HexOfBlob(blob: Blob): Promise<string> {
   if (oneShotPays(blob.size)) return toHex(await sha256Digest(new Uint8Array(await blob.arrayBuffer())));

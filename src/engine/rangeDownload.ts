@@ -22,7 +22,7 @@ import type { Http, HttpHeadersLike, HttpResponseLike } from '../core/goproxy/ht
 import { discardBody, readBodyPrefix } from '../core/goproxy/http.ts';
 import { httpError, MAX_ERROR_BODY_BYTES } from '../core/goproxy/httpError.ts';
 import { redactURL } from '../core/goproxy/urls.ts';
-import { sha256Digest } from '../core/internal/sha256.ts';
+import { sha256Digest, toHex } from '../core/internal/sha256.ts';
 import type { StreamReader } from '../core/internal/webstd.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { RetryableError } from './classify.ts';
@@ -90,18 +90,12 @@ function validatorChanged(rec: DownloadRecord, h: HttpHeadersLike): boolean {
   return false;
 }
 
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
 /**
  * Lower-case hex SHA-256. In Node the runtime's hasher reads data where it
  * lies; WebCrypto (browsers) copies it first, which only browsers pay.
  */
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  return hex(await sha256Digest(data));
+  return toHex(await sha256Digest(data));
 }
 
 function throwIfAborted(signal: AbortSignal): void {

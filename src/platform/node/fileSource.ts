@@ -28,5 +28,5 @@ export async function fileSource(path: string): Promise<RandomAccessSource & { c
     }
     return buf;
   });
-  return { size, read: (offset, length) => source.read(offset, length), close: () => handle.close() };
+  return { ...source, close: () => handle.close() };
 }
