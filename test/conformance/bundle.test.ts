@@ -79,7 +79,6 @@ function mainGoMod(): string {
   return `module example.com/main\n\ngo 1.25\n\nrequire (\n${req})\n`;
 }
 
-
 async function closedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

@@ -82,12 +82,10 @@ function planOf(f: Fixture): Plan {
 
 /**
  * A front server on one origin: /goproxy/* to the fixture proxy (the relay the
- * app's server will provide), everything else to the built app.
+ * app's server will provide), everything else to the built app; cut() is the
+ * network cut.
  */
-/** The app and the proxy behind one origin; cut() is the network cut. */
-type Front = Forwarder;
-
-function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Front> {
+function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Forwarder> {
   return startForwarder((url, headers) => {
     const toProxy = url.startsWith('/goproxy/');
     const target = new URL(toProxy ? url.slice('/goproxy'.length) : url, toProxy ? proxy.url : app.url);
@@ -182,7 +180,7 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
   let appDir: string;
   let app: RunningServer;
   let proxy: FixtureProxy;
-  let front: Front;
+  let front: Forwarder;
   let browser: LaunchedChromium | undefined;
   let profile: string;
   let page: Page;
