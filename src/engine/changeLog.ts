@@ -41,14 +41,15 @@ export class ChangeLog {
 
   /** Appends one entry; module is "path@version" or "" for the job. */
   async record(module: string, event: LogEvent, fields: LogFields = {}): Promise<void> {
-    await this.recordVia(module, event, fields, (entry) => this.store.appendLog(entry));
+    await this.recordVia(module, event, [fields], async ([entry]) => this.store.appendLog(entry!));
   }
 
-  /** As record, but the entry is appended by write (a store call that commits it with other data). */
-  async recordVia(module: string, event: LogEvent, fields: LogFields, write: (entry: LogEntry) => Promise<void>): Promise<void> {
-    const entry: LogEntry = { jobId: this.jobId, time: this.clock.now(), module, event, ...fields };
-    await write(entry);
-    this.onEntry?.(entry);
+  /** As record, but the entries (in order) are appended by write (a store call that commits them with other data). */
+  async recordVia(module: string, event: LogEvent, fields: readonly LogFields[], write: (entries: readonly LogEntry[]) => Promise<void>): Promise<void> {
+    const time = this.clock.now();
+    const entries: LogEntry[] = fields.map((f) => ({ jobId: this.jobId, time, module, event, ...f }));
+    await write(entries);
+    for (const entry of entries) this.onEntry?.(entry);
   }
 
   read(opts?: { module?: string; afterSeq?: number; limit?: number }): Promise<LogEntry[]> {

@@ -92,9 +92,9 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
       for (const k of [...states.keys()]) if (k.startsWith(id + '\u0000')) states.delete(k);
       for (let i = log.length - 1; i >= 0; i--) if (log[i]!.jobId === id) log.splice(i, 1);
     },
-    async putModuleState(state, entry) {
+    async putModuleState(state, entries = []) {
       states.set(stateKey(state.jobId, state.module), clone(state));
-      if (entry !== undefined) log.push({ ...clone(entry), seq: ++seq });
+      for (const entry of entries) log.push({ ...clone(entry), seq: ++seq });
     },
     async listModuleStates(jobId) {
       return [...states.values()].filter((s) => s.jobId === jobId).map(clone);

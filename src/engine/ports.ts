@@ -148,11 +148,12 @@ export interface EngineStore {
   deleteJob(id: string): Promise<void>;
 
   /**
-   * Writes a module's state; with log, also appends that change-log entry in
-   * the same commit (one IndexedDB transaction instead of two: every state
-   * change is logged, and the transactions are the app's bottleneck).
+   * Writes a module's state and appends the change-log entries that lead to
+   * it, in order, in the same commit (one IndexedDB transaction instead of
+   * several: every state change is logged, and the transactions are the
+   * app's bottleneck).
    */
-  putModuleState(state: ModuleStateRecordBase, log?: LogEntry): Promise<void>;
+  putModuleState(state: ModuleStateRecordBase, log?: readonly LogEntry[]): Promise<void>;
   listModuleStates(jobId: string): Promise<ModuleStateRecordBase[]>;
 
   /** Stores a whole file (metadata, or an assembled zip marked verified). */
@@ -166,7 +167,9 @@ export interface EngineStore {
   deleteFile(path: string): Promise<void>;
   /**
    * Writes several files and deletes others as one commit: all or none where
-   * the store has transactions (IndexedDB), else the puts in order, then the
+   * the store has transactions (IndexedDB), else the puts (each atomic, in
+   * any order: after a crash any of them may be there without the others, so
+   * the engine trusts a stored zip only beside its .ziphash), then the
    * deletions. Each put obeys putFile's rules. A module's verdict is one
    * commit: in IndexedDB every readwrite transaction on the files store waits
    * for the one before, so one per module instead of one per file is what

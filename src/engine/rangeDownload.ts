@@ -45,6 +45,15 @@ export interface RangeContext {
   readonly onProgress?: (rec: DownloadRecord) => void;
   /** Throws StorageFullError when `needed` more bytes do not fit. */
   readonly ensureSpace?: (needed: number) => Promise<void>;
+  /**
+   * Offered a file that arrived whole in one response and fits in its first
+   * chunk (most module zips), with the complete progress record it would
+   * have: returning true takes the bytes, which are then the caller's to
+   * verify and store, and no chunk is committed. Storing such
+   * a chunk would buy nothing: an interruption before the caller's verdict
+   * costs the one chunk that any interrupted download may lose.
+   */
+  readonly takeWhole?: (data: Uint8Array, rec: DownloadRecord) => boolean;
 }
 
 /** The file is larger than maxSize (go: "downloaded zip file too large"). */
@@ -201,7 +210,7 @@ async function* pieces(ctx: RangeContext, url: string, res: HttpResponseLike, ac
  * collections, be promoted, and pile up as old-space garbage that only a full
  * collection frees (tens of MiB of RSS per zip in flight).
  */
-async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac: AbortController, start: DownloadRecord): Promise<DownloadRecord> {
+async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac: AbortController, start: DownloadRecord, offerWhole: boolean): Promise<DownloadRecord> {
   let rec = start;
   const size = rec.chunkSize;
   const buf = new Uint8Array(size);
@@ -239,6 +248,13 @@ async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac
     if (total !== undefined && rec.bytes + fill !== total) {
       throw new TransportError('read', redactURL(url), new Error('unexpected EOF'));
     }
+    throwIfAborted(ctx.signal);
+    const whole: DownloadRecord = { ...rec, chunks: 1, bytes: fill, totalSize: fill, complete: true };
+    // buf is this call's own, so bytes handed over are never refilled.
+    if (offerWhole && rec.chunks === 0 && ctx.takeWhole?.(buf.subarray(0, fill), whole) === true) {
+      ctx.onProgress?.(whole);
+      return whole;
+    }
     await commit(buf.subarray(0, fill), true);
   } else if (!rec.complete) {
     if (total !== undefined && rec.bytes < total) throw new TransportError('read', redactURL(url), new Error('unexpected EOF'));
@@ -261,6 +277,9 @@ async function restart(ctx: RangeContext, rec: DownloadRecord, why: string): Pro
  */
 export async function downloadRanged(ctx: RangeContext, path: string, url: string, chunkSize: number): Promise<DownloadRecord> {
   let rec = await ctx.store.getDownload(path);
+  // Whether the store holds a record for path: a file taken whole (takeWhole)
+  // must leave none behind, so only a download that stored nothing offers it.
+  let stored = rec !== undefined;
   if (rec === undefined) {
     // Nothing stored yet: the first chunk's commit (or the completion of an
     // empty file) writes the progress record, so no commit is spent here.
@@ -269,6 +288,7 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
     await ctx.log('restart', { bytes: rec.bytes, detail: rec.url !== url ? 'the file now comes from another URL' : 'the chunk size changed' });
     rec = freshDownload(path, url, chunkSize);
     await ctx.store.resetDownload(rec);
+    stored = true;
   }
   let checkedSpace = false;
   while (!rec.complete) {
@@ -285,6 +305,7 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
         const why = changed ? 'the validator changed' : cr === undefined ? 'unreadable Content-Range' : badTotal ? 'the file size changed' : 'the range does not continue the download';
         rec = freshDownload(path, url, chunkSize);
         await restart(ctx, rec, why);
+        stored = true;
         continue;
       }
       if (rec.bytes === 0) {
@@ -293,7 +314,10 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
     } else if (res.status === 200) {
       const len = res.headers.get('content-length');
       const fresh: DownloadRecord = { ...freshDownload(path, url, chunkSize), ...validators(res.headers), ...(len !== null && /^\d+$/.test(len) ? { totalSize: Number(len) } : {}) };
-      if (rec.bytes > 0) await restart(ctx, fresh, 'the server answered a Range request with 200 (ignored the range or the file changed)');
+      if (rec.bytes > 0) {
+        await restart(ctx, fresh, 'the server answered a Range request with 200 (ignored the range or the file changed)');
+        stored = true;
+      }
       rec = fresh;
     } else if (res.status === 416) {
       await discardBody(res.body);
@@ -321,7 +345,8 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
         throw err;
       }
     }
-    rec = await consume(ctx, url, res, ac, rec);
+    rec = await consume(ctx, url, res, ac, rec, !stored);
+    stored = true;
   }
   return rec;
 }

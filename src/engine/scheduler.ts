@@ -24,10 +24,10 @@ import { versionError } from '../core/module/errors.ts';
 import { infoFile, modFile, zipFile, ziphashFile } from '../core/modcache/layout.ts';
 import type { PlannedModule } from '../core/plan/types.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
-import { blobSource } from '../core/zip/source.ts';
+import { blobSource, bytesSource } from '../core/zip/source.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
 import { mapLimit } from '../core/internal/mapLimit.ts';
-import { assembleChunks, chunksForRange, findBadChunks, sha256HexOfBlob } from './assemble.ts';
+import { assembleChunks, chunksForRange, findBadChunks, MissingChunkError, sha256HexOfBlob } from './assemble.ts';
 import { parseRetryAfter, retryDelay } from './backoff.ts';
 import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
 import { classifyError } from './classify.ts';
@@ -312,22 +312,34 @@ export class JobRunner {
     if (available < needed) throw new StorageFullError(needed, available);
   }
 
-  async #setState(key: string, to: ModuleState, patch: Parameters<typeof transition>[3] = {}): Promise<ModuleStateRecord> {
+  async #setState(key: string, to: ModuleState, patch: TransitionPatch = {}): Promise<ModuleStateRecord> {
+    return this.#setStates(key, [[to, patch]]);
+  }
+
+  /**
+   * Moves a module through states in one store write: the last state, with a
+   * change-log entry for each change on the way (in order).
+   */
+  async #setStates(key: string, steps: readonly (readonly [ModuleState, TransitionPatch])[]): Promise<ModuleStateRecord> {
     const { ports, log, emit, job } = this.#deps;
-    const cur = this.#states.get(key)!;
-    const next = transition(cur, to, ports.clock.now(), patch);
-    if (cur.state !== to || to === 'failed') {
-      // The state and its log entry in one commit.
-      await log.recordVia(key, 'state', { detail: `${cur.state} -> ${to}`, ...(next.failure ? { error: next.failure.message } : {}) }, (entry) =>
-        ports.store.putModuleState(next, entry),
-      );
-      this.#states.set(key, next);
-      emit({ type: 'state', jobId: job.id, module: key, state: to, ...(next.failure ? { failure: next.failure.message } : {}) });
-    } else {
-      await ports.store.putModuleState(next);
-      this.#states.set(key, next);
+    const now = ports.clock.now();
+    let cur = this.#states.get(key)!;
+    const changed: ModuleStateRecord[] = [];
+    const details: LogFields[] = [];
+    for (const [to, patch] of steps) {
+      const next = transition(cur, to, now, patch);
+      if (cur.state !== to || to === 'failed') {
+        changed.push(next);
+        details.push({ detail: `${cur.state} -> ${to}`, ...(next.failure ? { error: next.failure.message } : {}) });
+      }
+      cur = next;
     }
-    return next;
+    const last = cur;
+    if (changed.length > 0) await log.recordVia(key, 'state', details, (entries) => ports.store.putModuleState(last, entries));
+    else await ports.store.putModuleState(last);
+    this.#states.set(key, last);
+    for (const next of changed) emit({ type: 'state', jobId: job.id, module: key, state: next.state, ...(next.failure ? { failure: next.failure.message } : {}) });
+    return last;
   }
 
   async #fail(key: string, kind: FailureKind, err: unknown): Promise<void> {
@@ -428,10 +440,10 @@ export class JobRunner {
    */
   async #commitVerified(
     paths: { info: string; mod: string; zip: string; ziphash: string },
-    files: { zip?: { hash: string; blob: Blob } | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
+    files: { zip?: VerifiedZip | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
   ): Promise<void> {
     const puts: FilePut[] = [];
-    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.blob, true), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
     if (files.mod !== undefined && !files.mod.verified) puts.push(await this.#fileEntry(paths.mod, files.mod.data, true));
     if (files.info !== undefined && !files.info.verified) puts.push(await this.#fileEntry(paths.info, files.info.data, true));
     await this.#deps.ports.store.commitFiles(puts, [STAGING_DIR + '/' + paths.mod, STAGING_DIR + '/' + paths.info]);
@@ -463,7 +475,6 @@ export class JobRunner {
     // One log entry for the commit (a log write is a store commit too).
     const bytes = fetched.reduce((n, f) => n + f.data.length, 0);
     await this.#deps.log.record(key, 'file-stored', { bytes, detail: puts.map((f) => f.record.path).join(', ') });
-    this.#progressed(key);
   }
 
   #client(): { client: GoproxyClient; retryAfterMs: () => number | undefined } {
@@ -501,10 +512,31 @@ export class JobRunner {
     };
   }
 
-  /** Downloads the zip, walking the GOPROXY list like go (404/410 move on), resuming a stored download first. */
-  async #downloadZip(m: PlannedModule, key: string, zipPath: string): Promise<void> {
+  /**
+   * Downloads the zip, walking the GOPROXY list like go (404/410 move on),
+   * resuming a stored download first. With whole, a zip that arrives whole in
+   * its first chunk is returned instead of stored (see RangeContext.takeWhole).
+   * onPartial is called when a chunk is committed with more to come.
+   */
+  async #downloadZip(m: PlannedModule, key: string, zipPath: string, opts: { whole?: boolean; onPartial?: () => void } = {}): Promise<WholeZip | undefined> {
     const env = this.#deps.job.inputs.env;
-    const ctx = this.#rangeContext(key);
+    let whole: WholeZip | undefined;
+    const base = this.#rangeContext(key);
+    const ctx: RangeContext = {
+      ...base,
+      onProgress: (rec) => {
+        base.onProgress?.(rec);
+        if (!rec.complete) opts.onPartial?.();
+      },
+      ...(opts.whole === true
+        ? {
+            takeWhole: (data: Uint8Array, rec: DownloadRecord) => {
+              whole = { data, rec };
+              return true;
+            },
+          }
+        : {}),
+    };
     const chunkSize = this.#deps.job.settings.chunkSize;
     const path = m.fetchPath;
     const version = m.fetchVersion;
@@ -515,7 +547,7 @@ export class JobRunner {
     if (existing !== undefined && proxies.some((p) => p.url !== 'off' && p.url !== 'direct' && p.url !== 'noproxy' && versionFileURL(p.url, path, version, 'zip') === existing.url)) {
       try {
         await downloadRanged(ctx, zipPath, existing.url, existing.chunkSize);
-        return;
+        return whole;
       } catch (err) {
         if (classifyError(err).kind !== 'not-found') throw versionError({ path, version }, err as Error);
       }
@@ -539,6 +571,7 @@ export class JobRunner {
     } catch (err) {
       throw err instanceof Error ? versionError({ path, version }, err) : err;
     }
+    return whole;
   }
 
   async #fetchAndVerify(m: PlannedModule, key: string): Promise<void> {
@@ -566,7 +599,7 @@ export class JobRunner {
       STAGING_DIR + '/' + paths.mod,
     ]);
 
-    // .info and .mod at the same time; what was fetched is staged in one commit.
+    // .info and .mod at the same time.
     const [infoGot, modGot] = await Promise.allSettled([
       files.has('info')
         ? this.#metadata(paths.info, { rec: infoRec, staged: stagedInfoRec }, () =>
@@ -575,52 +608,86 @@ export class JobRunner {
         : undefined,
       files.has('mod') ? this.#metadata(paths.mod, { rec: modRec, staged: stagedModRec }, () => this.#withRetryAfter(async (c) => (await c.goMod(p, v)).value)) : undefined,
     ]);
-    await this.#stage(key, [infoGot, modGot].flatMap((r, i) => (r.status === 'fulfilled' && r.value?.fetched ? [{ path: i === 0 ? paths.info : paths.mod, data: r.value.data }] : [])));
-    // The .info's failure first, as when they were fetched one after the other.
-    if (infoGot.status === 'rejected') throw infoGot.reason;
-    if (modGot.status === 'rejected') throw modGot.reason;
-    const info = infoGot.value;
-    const mod = modGot.value;
+    const fetched = [infoGot, modGot].flatMap((r, i) => (r.status === 'fulfilled' && r.value?.fetched ? [{ path: i === 0 ? paths.info : paths.mod, data: r.value.data }] : []));
+    if (fetched.length > 0) this.#progressed(key);
+    // What was fetched is staged (stored unverified, in one commit) only when
+    // this run may not reach the verdict at once: a zip that takes more than
+    // one chunk, or a failure or stop before the verdict. The verdict stores
+    // it verified; staging it first would be two more commits per module.
+    let staging: Promise<void> | undefined;
+    const stage = (): Promise<void> => (staging ??= this.#stage(key, fetched));
+    /** Set once a commit has stored the metadata verified: nothing is left to stage. */
+    let committed = false;
+    try {
+      // The .info's failure first, as when they were fetched one after the other.
+      if (infoGot.status === 'rejected') throw infoGot.reason;
+      if (modGot.status === 'rejected') throw modGot.reason;
+      const info = infoGot.value;
+      const mod = modGot.value;
 
-    const zipDone = async (): Promise<string | undefined> => {
-      if (!zipRec?.verified || !ziphashRec?.verified) return undefined;
-      const h = await this.#readFile(paths.ziphash);
-      return h === undefined ? undefined : utf8Decode(h, false);
-    };
+      const zipDone = async (): Promise<string | undefined> => {
+        if (!zipRec?.verified || !ziphashRec?.verified) return undefined;
+        const h = await this.#readFile(paths.ziphash);
+        return h === undefined ? undefined : utf8Decode(h, false);
+      };
 
-    let storedZipHash = files.has('zip') ? await zipDone() : undefined;
-    /** The zip verified in this run (from its chunks), stored with the verdict. */
-    let verifiedZip: { hash: string; blob: Blob } | undefined;
-    if (files.has('zip') && storedZipHash === undefined) {
-      await this.#zips.use(this.signal, async () => {
-        try {
-          await this.#downloadZip(m, key, paths.zip);
-        } catch (err) {
-          await this.#keepMetadataWithoutZip(m, key, paths, info, mod, err);
-          throw err;
-        }
+      let storedZipHash = files.has('zip') ? await zipDone() : undefined;
+      /** The zip verified in this run, stored with the verdict. */
+      let verifiedZip: VerifiedZip | undefined;
+      /** Whether the zip's chunks are in the store (they go once the verdict holds the zip). */
+      let chunksStored = false;
+      if (files.has('zip') && storedZipHash === undefined) {
+        let whole: WholeZip | undefined;
+        await this.#zips.use(this.signal, async () => {
+          try {
+            whole = await this.#downloadZip(m, key, paths.zip, { whole: true, onPartial: () => void stage().catch(() => undefined) });
+          } catch (err) {
+            await staging?.catch(() => undefined);
+            committed = await this.#keepMetadataWithoutZip(m, key, paths, info, mod, err);
+            throw err;
+          }
+        });
+        await this.#setStates(key, [
+          ['fetched', {}],
+          ['verifying', {}],
+        ]);
+        verifiedZip = await this.#verifying.use(this.signal, async () => {
+          const got = whole !== undefined ? await this.#verifyWholeZip(m, paths, whole.data, mod) : undefined;
+          if (got !== undefined) return got;
+          // Chunks the repair rounds can work on: the zip taken whole is stored as chunk 0.
+          if (whole !== undefined) await this.#storeWhole(whole);
+          chunksStored = true;
+          return this.#verifyZip(m, key, paths, mod);
+        });
+        storedZipHash = verifiedZip.hash;
+      } else {
+        await this.#setStates(key, [
+          ['fetched', {}],
+          ['verifying', {}],
+        ]);
+      }
+
+      const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+      const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(storedZipHash !== undefined ? { zip: storedZipHash } : {}) };
+      const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb));
+      // Staging done first: the verdict deletes what it wrote. (Its failure
+      // cost only the chance to skip a fetch next time.)
+      await staging?.catch(() => undefined);
+      await this.#commitVerified(paths, { zip: verifiedZip, mod, info });
+      committed = true;
+      // The chunks go only once the zip is stored: a crash before leaves them to verify again.
+      if (chunksStored) await ports.store.deleteDownload(paths.zip);
+      await this.#setState(key, 'verified', {
+        attempts: 0,
+        ...(modHash !== undefined ? { modHash } : {}),
+        ...(storedZipHash !== undefined ? { zipHash: storedZipHash } : {}),
+        checkedBy,
       });
-      await this.#setState(key, 'fetched');
-      await this.#setState(key, 'verifying');
-      verifiedZip = await this.#verifying.use(this.signal, () => this.#verifyZip(m, key, paths, mod));
-      storedZipHash = verifiedZip.hash;
-    } else {
-      await this.#setState(key, 'fetched');
-      await this.#setState(key, 'verifying');
+    } catch (err) {
+      // Kept for the next attempt or run; the failure that got here is the one reported.
+      if (!committed) await stage().catch(() => undefined);
+      throw err;
     }
-
-    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
-    const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(storedZipHash !== undefined ? { zip: storedZipHash } : {}) };
-    const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb));
-    await this.#commitVerified(paths, { zip: verifiedZip, mod, info });
-    // The chunks go only once the zip is stored: a crash before leaves them to verify again.
-    if (verifiedZip !== undefined) await ports.store.deleteDownload(paths.zip);
-    await this.#setState(key, 'verified', {
-      attempts: 0,
-      ...(modHash !== undefined ? { modHash } : {}),
-      ...(storedZipHash !== undefined ? { zipHash: storedZipHash } : {}),
-      checkedBy,
-    });
     void job;
   }
 
@@ -631,7 +698,8 @@ export class JobRunner {
    * keeps them: `go list -m all` needs the .info of every build-list module,
    * even one whose zip no build reads. The go.mod hash goes into the state,
    * so an export with failures can list the module. A hash mismatch found
-   * here replaces the zip's error (it is the graver one).
+   * here replaces the zip's error (it is the graver one). Returns whether the
+   * metadata was stored.
    */
   async #keepMetadataWithoutZip(
     m: PlannedModule,
@@ -640,13 +708,44 @@ export class JobRunner {
     info: { data: Uint8Array; verified: boolean } | undefined,
     mod: { data: Uint8Array; verified: boolean } | undefined,
     err: unknown,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const kind = classifyError(err).kind;
-    if (mod === undefined || (kind !== 'not-found' && kind !== 'refused')) return;
+    if (mod === undefined || (kind !== 'not-found' && kind !== 'refused')) return false;
     const modHash = await hashGoMod(mod.data);
     const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, { mod: modHash }, this.#deps.sumdb));
     await this.#commitVerified(paths, { mod, info });
     await this.#setState(key, 'fetching', { modHash, checkedBy });
+    return true;
+  }
+
+  /**
+   * Verifies a zip that arrived whole (RangeContext.takeWhole) from memory:
+   * its h1 against go.sum and the checksum database, and the extraction
+   * rules. Undefined when the bytes fail a zip check, so the caller stores
+   * them as chunks and runs #verifyZip, whose repair rounds re-fetch and
+   * report as for any download. A hash mismatch with the database or go.sum
+   * (a security error) and network errors are thrown.
+   */
+  async #verifyWholeZip(m: PlannedModule, paths: { zip: string }, whole: Uint8Array, mod: { data: Uint8Array } | undefined): Promise<VerifiedZip | undefined> {
+    const mv = { path: m.fetchPath, version: m.fetchVersion };
+    let zip;
+    try {
+      zip = await openZip(bytesSource(whole));
+    } catch (err) {
+      if (err instanceof ZipFormatError) return undefined;
+      throw err;
+    }
+    const r = await hashZipLocating(mv, zip);
+    if (!r.ok) return undefined;
+    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+    await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
+    checkExtractable(mv, zip, paths.zip);
+    return { hash: r.hash, data: whole };
+  }
+
+  /** Stores a zip taken whole as the one committed chunk of a complete download. */
+  async #storeWhole({ data, rec }: WholeZip): Promise<void> {
+    await this.#deps.ports.store.commitChunk({ path: rec.path, index: 0, offset: 0, length: data.length, sha256: await sha256Hex(data) }, data, rec);
   }
 
   /**
@@ -655,12 +754,23 @@ export class JobRunner {
    * extraction rules. Returns the h1 and the verified bytes (still the
    * download's chunks), which the module's verdict stores.
    */
-  async #verifyZip(m: PlannedModule, key: string, paths: { zip: string; ziphash: string; mod: string }, mod: { data: Uint8Array } | undefined): Promise<{ hash: string; blob: Blob }> {
+  async #verifyZip(m: PlannedModule, key: string, paths: { zip: string; ziphash: string; mod: string }, mod: { data: Uint8Array } | undefined): Promise<VerifiedZip> {
     const { ports, job, log } = this.#deps;
     const mv = { path: m.fetchPath, version: m.fetchVersion };
     const ctx = this.#rangeContext(key);
     for (let round = 0; ; round++) {
-      const assembled = await assembleChunks(ports.store, paths.zip);
+      let assembled;
+      try {
+        assembled = await assembleChunks(ports.store, paths.zip);
+      } catch (err) {
+        // Chunks the progress record counts are gone (a power loss can leave
+        // an older record, or files were removed by hand): start over.
+        if (!(err instanceof MissingChunkError) || round >= job.settings.maxRepairRounds) throw err;
+        await ports.store.deleteDownload(paths.zip);
+        await log.record(key, 'restart', { detail: `${err.message}; downloading it again` });
+        await this.#downloadZip(m, key, paths.zip);
+        continue;
+      }
       // Chunks all committed by this run were hashed as they arrived, so the
       // first round goes straight to the zip (whose h1 and CRCs catch damage);
       // chunks from an earlier run, later rounds and a failed first round are
@@ -689,7 +799,7 @@ export class JobRunner {
             const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
             await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
             checkExtractable(mv, zip, paths.zip);
-            return { hash, blob: assembled.blob };
+            return { hash, data: assembled.blob };
           }
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
@@ -713,6 +823,20 @@ export class JobRunner {
       if ((await refetchChunks(ctx, paths.zip, repair, { untilChanged: bad.length === 0 })) === 'restarted') await this.#downloadZip(m, key, paths.zip);
     }
   }
+}
+
+type TransitionPatch = Parameters<typeof transition>[3];
+
+/** A zip verified in this run: its h1 and its bytes (the download's chunks, or the whole zip in memory). */
+interface VerifiedZip {
+  readonly hash: string;
+  readonly data: Blob | Uint8Array;
+}
+
+/** A zip that arrived whole in its first chunk, and the progress record it would have had. */
+interface WholeZip {
+  readonly data: Uint8Array;
+  readonly rec: DownloadRecord;
 }
 
 /** The abort reason of a stopped run. */

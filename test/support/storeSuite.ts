@@ -72,24 +72,26 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       expect(await s.listModuleStates('none')).toEqual([]);
     });
 
-    it('writes a module state and its change-log entry together', async () => {
+    it('writes a module state and the change-log entries leading to it together, in order', async () => {
       const s = await opts.open();
+      const a = 'example.com/a@v1.0.0';
       await s.appendLog({ jobId: 'j', time: 1, module: '', event: 'job-start' });
-      await s.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'fetching' } as never, {
-        jobId: 'j',
-        time: 2,
-        module: 'example.com/a@v1.0.0',
-        event: 'state',
-        detail: 'planned -> fetching',
-      });
+      await s.putModuleState({ formatVersion: 1, jobId: 'j', module: a, state: 'fetching' } as never, [{ jobId: 'j', time: 2, module: a, event: 'state', detail: 'planned -> fetching' }]);
       expect((await s.listModuleStates('j')).map((r) => (r as unknown as { state: string }).state)).toEqual(['fetching']);
+      await s.putModuleState({ formatVersion: 1, jobId: 'j', module: a, state: 'verifying' } as never, [
+        { jobId: 'j', time: 3, module: a, event: 'state', detail: 'fetching -> fetched' },
+        { jobId: 'j', time: 3, module: a, event: 'state', detail: 'fetched -> verifying' },
+      ]);
+      expect((await s.listModuleStates('j')).map((r) => (r as unknown as { state: string }).state)).toEqual(['verifying']);
       const log = await s.readLog('j');
       expect(log.map((e) => [e.event, e.detail])).toEqual([
         ['job-start', undefined],
         ['state', 'planned -> fetching'],
+        ['state', 'fetching -> fetched'],
+        ['state', 'fetched -> verifying'],
       ]);
-      expect(log[1]!.seq).toBeGreaterThan(log[0]!.seq!);
-      expect((await s.readLog('j', { module: 'example.com/a@v1.0.0' })).map((e) => e.detail)).toEqual(['planned -> fetching']);
+      for (let i = 1; i < log.length; i++) expect(log[i]!.seq).toBeGreaterThan(log[i - 1]!.seq!);
+      expect((await s.readLog('j', { module: a })).map((e) => e.detail)).toEqual(['planned -> fetching', 'fetching -> fetched', 'fetched -> verifying']);
     });
 
     it('stores whole files with records, lists by prefix in path order, deletes', async () => {

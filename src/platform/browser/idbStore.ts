@@ -228,14 +228,15 @@ class IdbEngineStore implements IdbStore {
     });
   }
 
-  async putModuleState(state: ModuleStateRecordBase, log?: LogEntry): Promise<void> {
-    if (log === undefined) {
+  async putModuleState(state: ModuleStateRecordBase, log: readonly LogEntry[] = []): Promise<void> {
+    if (log.length === 0) {
       await this.#write(['moduleStates'], 'default', 0, (tx) => tx.objectStore('moduleStates').put(state));
       return;
     }
-    const { seq: _seq, ...entry } = log;
+    const entries = log.map(({ seq: _seq, ...entry }) => entry);
     await this.#write(['moduleStates', 'log'], 'default', 0, async (tx) => {
-      await Promise.all([tx.objectStore('moduleStates').put(state), tx.objectStore('log').add(entry)]);
+      // Added in order in one transaction: their keys (the log's seq) follow that order.
+      await Promise.all([tx.objectStore('moduleStates').put(state), ...entries.map((e) => tx.objectStore('log').add(e))]);
     });
   }
 

@@ -3,7 +3,8 @@
  * directory:
  *
  *   jobs/<id>.json                     job records
- *   states/<jobId>/<enc module>.json   module states
+ *   states/<jobId>.jsonl               module states, appended (the last line per module wins)
+ *   states/<jobId>/<enc module>.json   module states of layout 1 (read before the journal)
  *   files/<module-cache path>          stored files (files/ is a module cache)
  *   index/<enc path>.json              their FileRecords
  *   downloads/<enc path>/journal.json  DownloadRecord + the ChunkRecords it counts
@@ -11,25 +12,38 @@
  *   log/<jobId>.jsonl                  the change log
  *   meta/<enc key>                     meta values
  *
- * Atomicity: every record is written to a temporary file, fsynced and
- * renamed over the old one. A chunk is written under a name that includes
- * its hash, fsynced, and only then is the journal (which names it) replaced;
- * so after a crash the journal either counts the chunk with bytes that are on
- * disk or does not count it at all. Files outside the journal are garbage
- * and removed when the download is reset or deleted. A FileRecord is written
- * after its file's bytes; a file without a record is treated as absent.
- * Blobs are disk-backed (fs.openAsBlob), so a zip assembled from chunks is
- * never in memory whole.
+ * Atomicity: everything is written to a temporary file and renamed over the
+ * old one, so a name holds a whole old or a whole new file. Durability splits
+ * in two:
+ * - Data (files/, chunks, jobs, meta) is fsynced before its rename, and a new
+ *   name's directory after it.
+ * - Records that only say how far work got (FileRecords in index/, module
+ *   states, download journals) are renamed without fsync: after a power loss
+ *   such a record may be missing, one step older, or empty, and each reads as
+ *   absent or older, which only means redoing work. What a record names was
+ *   made durable before the record was renamed into place, so no record that
+ *   survives points at bytes that did not. (The go command fsyncs nothing.)
+ * A chunk is written under a name that includes its hash, and only then is
+ * the journal (which names it) replaced; so the journal either counts the
+ * chunk with bytes that are on disk or does not count it at all (and chunks
+ * from an earlier run are checked against their SHA-256 before use). Files
+ * outside the journal are garbage and removed when the download is reset or
+ * deleted. A FileRecord is written after its file's bytes; a file without a
+ * record is treated as absent. Blobs are disk-backed (fs.openAsBlob), so a
+ * zip assembled from chunks is never in memory whole.
  */
-import { openAsBlob } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openAsBlob, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import type { ChunkRecord, DownloadRecord, EngineStore, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from '../../engine/ports.ts';
 import { StorageFullError } from '../../engine/ports.ts';
 import { VerifiedOverwriteError } from '../../engine/memoryStore.ts';
 
-/** The version of the on-disk layout; a newer one is refused. */
-export const FS_STORE_LAYOUT_VERSION = 1;
+/**
+ * The version of the on-disk layout; a newer one is refused. 2: module states
+ * are appended to one journal per job (layout 1's state files are still read).
+ */
+export const FS_STORE_LAYOUT_VERSION = 2;
 
 interface Journal {
   formatVersion: 1;
@@ -61,7 +75,18 @@ let tmpCounter = 0;
 const knownDirs = new Set<string>();
 const placed = new Set<string>();
 
-async function writeAtomic(path: string, data: Uint8Array | string | Blob): Promise<void> {
+/** Forgets the placed files under a removed directory (its names are new again). */
+function forgetPlaced(prefix: string): void {
+  for (const path of placed) if (path.startsWith(prefix)) placed.delete(path);
+}
+
+/**
+ * Writes path atomically (temporary file, rename). As 'data' the bytes are
+ * fsynced before the rename and a new name's directory after it; as 'record'
+ * neither (see the file comment: a record lost or torn reads as absent).
+ */
+async function writeAtomic(path: string, data: Uint8Array | string | Blob, durability: 'data' | 'record' = 'data'): Promise<void> {
+  if (durability === 'record' && typeof data === 'string') return writeRecord(path, data);
   const dir = dirname(path);
   if (!knownDirs.has(dir)) {
     await mkdir(dir, { recursive: true });
@@ -90,7 +115,7 @@ async function writeAtomic(path: string, data: Uint8Array | string | Blob): Prom
       } else {
         await fh.writeFile(data);
       }
-      await fh.sync();
+      if (durability === 'data') await fh.sync();
     } finally {
       await fh.close();
     }
@@ -100,13 +125,41 @@ async function writeAtomic(path: string, data: Uint8Array | string | Blob): Prom
     if (isNoSpace(err)) throw new StorageFullError(size, undefined, err);
     throw err;
   }
-  if (!placed.has(path)) {
+  if (durability === 'data' && !placed.has(path)) {
     await syncDir(dir);
     placed.add(path);
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/**
+ * Group commit of directory fsyncs. A caller needs an fsync that starts after
+ * its call (its rename happened before it); one already running may have
+ * started too early, so callers arriving meanwhile share the next one, which
+ * starts when the running one ends. Under load a directory (index/, a
+ * module's @v/) gets one fsync per wave of renames instead of one per file.
+ */
+interface DirSync {
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+const dirSyncs = new Map<string, DirSync>();
+
+function syncDir(dir: string): Promise<void> {
+  const cur = dirSyncs.get(dir);
+  if (cur?.running === undefined) return startDirSync(dir);
+  return (cur.queued ??= cur.running.then(() => startDirSync(dir)));
+}
+
+function startDirSync(dir: string): Promise<void> {
+  const entry: DirSync = {};
+  dirSyncs.set(dir, entry);
+  entry.running = fsyncDir(dir).finally(() => {
+    if (dirSyncs.get(dir) === entry && entry.queued === undefined) dirSyncs.delete(dir);
+  });
+  return entry.running;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
   try {
     const fh = await open(dir, 'r');
     try {
@@ -116,6 +169,101 @@ async function syncDir(dir: string): Promise<void> {
     }
   } catch {
     // some file systems cannot fsync a directory; the rename is still atomic
+  }
+}
+
+/**
+ * writeAtomic of a record: synchronously, since with no fsync every step is a
+ * page-cache operation of a few microseconds, far less than the thread-pool
+ * round trip and promise of each asynchronous call (several per record, and
+ * records are most of the store's writes).
+ */
+function writeRecord(path: string, data: string): void {
+  const dir = dirname(path);
+  if (!knownDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    knownDirs.add(dir);
+  }
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
+  try {
+    try {
+      writeFileSync(tmp, data);
+    } catch (err) {
+      // The directory was removed since it was seen (a deleted job or download).
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(tmp, data);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    if (isNoSpace(err)) throw new StorageFullError(Buffer.byteLength(data), undefined, err);
+    throw err;
+  }
+}
+
+/**
+ * Appends one line to file, synchronously (no fsync: a page-cache write, as
+ * for records; a power loss may cost the last lines, which read as older).
+ * Before a file's first append in this process, a last line torn by a crash
+ * is ended, so it cannot swallow this one. reserve: the bytes reported if the
+ * disk is full. endsWithNewline: the files this store has appended to.
+ */
+function appendLine(file: string, line: string, reserve: number, endsWithNewline: Set<string>): void {
+  let text = line + '\n';
+  if (!endsWithNewline.has(file) && !endsCleanly(file)) text = '\n' + text;
+  try {
+    try {
+      appendFileSync(file, text);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      mkdirSync(dirname(file), { recursive: true });
+      appendFileSync(file, text);
+    }
+  } catch (err) {
+    if (isNoSpace(err)) throw new StorageFullError(reserve, undefined, err);
+    throw err;
+  }
+  endsWithNewline.add(file);
+}
+
+/** Whether file is absent, empty, or ends with a newline. */
+function endsCleanly(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return true;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A record written as 'record' (see writeAtomic): one that a power loss left
+ * empty or torn reads as absent, like a missing one.
+ */
+async function readRecord<T>(path: string): Promise<T | undefined> {
+  // Synchronously, as writeRecord writes: a small file in the page cache.
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
   }
 }
 
@@ -173,14 +321,18 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
   await mkdir(dir, { recursive: true });
   const layoutFile = join(dir, 'layout.json');
   const layout = await readJson<{ version: number }>(layoutFile);
-  if (layout === undefined) await writeAtomic(layoutFile, JSON.stringify({ version: FS_STORE_LAYOUT_VERSION }));
-  else if (layout.version > FS_STORE_LAYOUT_VERSION) throw new Error(`${dir}: state directory layout ${layout.version} is newer than this modcarry understands`);
+  if (layout !== undefined && layout.version > FS_STORE_LAYOUT_VERSION) throw new Error(`${dir}: state directory layout ${layout.version} is newer than this modcarry understands`);
+  // An older layout is read as it is; the mark keeps older modcarry versions, which would miss the journals, out.
+  if (layout === undefined || layout.version < FS_STORE_LAYOUT_VERSION) await writeAtomic(layoutFile, JSON.stringify({ version: FS_STORE_LAYOUT_VERSION }));
 
   const mutex = new KeyedMutex();
+  /** Files this store has appended a line to: they end with a newline. */
+  const appended = new Set<string>();
   const seqs = new Map<string, number>();
   const p = {
     job: (id: string) => join(dir, 'jobs', enc(id) + '.json'),
     states: (jobId: string) => join(dir, 'states', enc(jobId)),
+    stateLog: (jobId: string) => join(dir, 'states', enc(jobId) + '.jsonl'),
     file: (path: string) => join(dir, 'files', ...path.split('/')),
     index: (path: string) => join(dir, 'index', enc(path) + '.json'),
     download: (path: string) => join(dir, 'downloads', enc(path)),
@@ -189,9 +341,9 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
   };
   for (const path of ['files', 'index', 'downloads', 'log', 'meta', 'jobs', 'states']) await mkdir(join(dir, path), { recursive: true });
 
-  const journal = (path: string): Promise<Journal | undefined> => readJson<Journal>(join(p.download(path), 'journal.json'));
+  const journal = (path: string): Promise<Journal | undefined> => readRecord<Journal>(join(p.download(path), 'journal.json'));
   const chunkFile = (path: string, c: ChunkRecord): string => join(p.download(path), `${c.index}.${c.sha256.slice(0, 16)}`);
-  const writeJournal = (path: string, j: Journal): Promise<void> => writeAtomic(join(p.download(path), 'journal.json'), JSON.stringify(j));
+  const writeJournal = (path: string, j: Journal): Promise<void> => writeAtomic(join(p.download(path), 'journal.json'), JSON.stringify(j), 'record');
   /** Removes chunk files the journal does not name. */
   const collect = async (path: string, j: Journal | undefined): Promise<void> => {
     const keep = new Set((j?.chunks ?? []).map((c) => `${c.index}.${c.sha256.slice(0, 16)}`));
@@ -231,42 +383,46 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
     async deleteJob(id) {
       await rm(p.job(id), { force: true });
       await rm(p.states(id), { recursive: true, force: true });
+      await rm(p.stateLog(id), { force: true });
       await rm(p.log(id), { force: true });
     },
-    async putModuleState(state, log) {
-      await writeAtomic(join(p.states(state.jobId), enc(state.module) + '.json'), JSON.stringify(state));
-      if (log !== undefined) await store.appendLog(log);
+    // A job's states are written only by the process running it (the job's
+    // lock), so one journal per job has one writer.
+    async putModuleState(state, log = []) {
+      appendLine(p.stateLog(state.jobId), JSON.stringify(state), 1024, appended);
+      for (const entry of log) await store.appendLog(entry);
     },
     async listModuleStates(jobId) {
-      let names: string[];
+      const latest = new Map<string, ModuleStateRecordBase>();
+      let names: string[] = [];
       try {
         names = await readdir(p.states(jobId));
       } catch {
-        return [];
+        // no layout-1 state files
       }
-      const out: ModuleStateRecordBase[] = [];
       for (const n of names) {
         if (!n.endsWith('.json')) continue;
-        const s = await readJson<ModuleStateRecordBase>(join(p.states(jobId), n));
-        if (s !== undefined) out.push(s);
+        const s = await readRecord<ModuleStateRecordBase>(join(p.states(jobId), n));
+        if (s !== undefined) latest.set(s.module, s);
       }
-      return out;
+      for (const s of await readLines<ModuleStateRecordBase>(p.stateLog(jobId))) latest.set(s.module, s);
+      return [...latest.values()];
     },
     async putFile(record, data) {
       await mutex.run('file:' + record.path, async () => {
-        const old = await readJson<FileRecord>(p.index(record.path));
+        const old = await readRecord<FileRecord>(p.index(record.path));
         if (old?.verified && !record.verified) throw new VerifiedOverwriteError(record.path);
         const size = data instanceof Uint8Array ? data.length : data.size;
         if (size !== record.size) throw new Error(`${record.path}: record says ${record.size} bytes, data has ${size}`);
         if (old !== undefined) await rm(p.index(record.path), { force: true });
         await writeAtomic(p.file(record.path), data);
-        await writeAtomic(p.index(record.path), JSON.stringify(record));
+        await writeAtomic(p.index(record.path), JSON.stringify(record), 'record');
       });
     },
-    getFileRecord: (path) => readJson<FileRecord>(p.index(path)),
-    getFileRecords: (paths) => Promise.all(paths.map((path) => readJson<FileRecord>(p.index(path)))),
+    getFileRecord: (path) => readRecord<FileRecord>(p.index(path)),
+    getFileRecords: (paths) => Promise.all(paths.map((path) => readRecord<FileRecord>(p.index(path)))),
     async getFile(path) {
-      if ((await readJson<FileRecord>(p.index(path))) === undefined) return undefined;
+      if ((await readRecord<FileRecord>(p.index(path))) === undefined) return undefined;
       return blobOf(p.file(path));
     },
     async listFiles(prefix) {
@@ -275,7 +431,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
         if (!n.endsWith('.json')) continue;
         const path = decodeURIComponent(n.slice(0, -'.json'.length));
         if (!path.startsWith(prefix)) continue;
-        const r = await readJson<FileRecord>(join(dir, 'index', n));
+        const r = await readRecord<FileRecord>(join(dir, 'index', n));
         if (r !== undefined) out.push(r);
       }
       return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -284,13 +440,18 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       await mutex.run('file:' + path, async () => {
         await rm(p.index(path), { force: true });
         await rm(p.file(path), { force: true });
+        // A later put makes new names again, whose directory entries need their fsync.
+        placed.delete(p.index(path));
+        placed.delete(p.file(path));
       });
     },
-    // No transactions here: the puts in order, then the deletions. A crash
-    // between them leaves a prefix done, which is what separate calls would.
+    // No transactions here: the puts side by side (each atomic on its own, so
+    // their fsyncs overlap and their directories' fsyncs are shared), then the
+    // deletions. A crash leaves some of them done, which is what separate
+    // calls would.
     async commitFiles(puts, deletes) {
-      for (const f of puts) await store.putFile(f.record, f.data);
-      for (const path of deletes) await store.deleteFile(path);
+      await Promise.all(puts.map((f) => store.putFile(f.record, f.data)));
+      await Promise.all(deletes.map((path) => store.deleteFile(path)));
     },
     async getDownload(path) {
       return (await journal(path))?.record;
@@ -314,8 +475,8 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
         chunks.sort((a, b) => a.index - b.index);
         const j: Journal = { formatVersion: 1, record: progress, chunks };
         await writeJournal(chunk.path, j);
-        const replaced = old?.chunks.find((c) => c.index === chunk.index);
-        if (replaced !== undefined && replaced.sha256.slice(0, 16) !== chunk.sha256.slice(0, 16)) await unlink(chunkFile(chunk.path, replaced)).catch(() => undefined);
+        // A chunk this replaces stays until the download is reset or deleted:
+        // the journal is not fsynced, and the one a power loss leaves may still name it.
       });
     },
     async listChunks(path) {
@@ -334,7 +495,10 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       });
     },
     async deleteDownload(path) {
-      await mutex.run('dl:' + path, () => rm(p.download(path), { recursive: true, force: true }));
+      await mutex.run('dl:' + path, async () => {
+        await rm(p.download(path), { recursive: true, force: true });
+        forgetPlaced(p.download(path) + sep);
+      });
     },
     async appendLog(entry) {
       await mutex.run('log:' + entry.jobId, async () => {
@@ -345,12 +509,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
         }
         seq++;
         seqs.set(entry.jobId, seq);
-        try {
-          await appendFile(p.log(entry.jobId), JSON.stringify({ ...entry, seq }) + '\n');
-        } catch (err) {
-          if (isNoSpace(err)) throw new StorageFullError(256, undefined, err);
-          throw err;
-        }
+        appendLine(p.log(entry.jobId), JSON.stringify({ ...entry, seq }), 256, appended);
       });
     },
     async readLog(jobId, o = {}) {
@@ -381,8 +540,13 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
   return store;
 }
 
-/** The log's entries; a torn last line (a crash mid-append) is skipped. */
-async function readLogFile(file: string): Promise<LogEntry[]> {
+/** The log's entries; a torn line (a crash mid-append) is skipped. */
+function readLogFile(file: string): Promise<LogEntry[]> {
+  return readLines<LogEntry>(file);
+}
+
+/** The JSON values of a file of lines (see appendLine); torn or unreadable lines are skipped. */
+async function readLines<T>(file: string): Promise<T[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -390,11 +554,11 @@ async function readLogFile(file: string): Promise<LogEntry[]> {
     if ((err as { code?: string }).code === 'ENOENT') return [];
     throw err;
   }
-  const out: LogEntry[] = [];
+  const out: T[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
     try {
-      out.push(JSON.parse(line) as LogEntry);
+      out.push(JSON.parse(line) as T);
     } catch {
       // torn write
     }

@@ -65,11 +65,23 @@ export function fileLocks(dir: string, pollMs = 200): Locks {
   const file = (name: string): string => join(dir, encodeURIComponent(name).replaceAll('.', '%2E') + '.lock');
   const me = `${process.pid} ${hostname()}`;
 
+  let dirMade = false;
   const tryAcquire = async (name: string): Promise<boolean> => {
-    await mkdir(dir, { recursive: true });
+    if (!dirMade) {
+      await mkdir(dir, { recursive: true });
+      dirMade = true;
+    }
     for (let i = 0; i < 2; i++) {
       try {
-        const fh = await open(file(name), 'wx');
+        let fh;
+        try {
+          fh = await open(file(name), 'wx');
+        } catch (err) {
+          // The directory was removed since (the state directory cleared by hand).
+          if ((err as { code?: string }).code !== 'ENOENT') throw err;
+          await mkdir(dir, { recursive: true });
+          fh = await open(file(name), 'wx');
+        }
         await fh.writeFile(me);
         await fh.close();
         return true;

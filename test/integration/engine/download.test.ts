@@ -216,6 +216,21 @@ describe('engine downloads through the fixture proxy', () => {
     expect(refetch?.error).toBeUndefined();
   });
 
+  it('downloads again when a chunk its progress record counts is gone (a power loss can leave an older record)', async () => {
+    const { store, engine, job } = await pausedAfter(6 * CHUNK);
+    const path = zipFile(MOD_PATH, VERSION);
+    // Chunk 2 is no longer what the record says: a few bytes where a whole chunk was.
+    store.corruptChunk(path, 2, new Uint8Array(5));
+    proxy.setFaults([]);
+    proxy.log.clear();
+    expect(await engine.resume(job.id)).toBe('done');
+    expect(sameBytes(await storedBytes(store, path), f.zip)).toBe(true);
+    const log = await engine.readLog(job.id);
+    expect(log.some((e) => e.event === 'restart' && /chunk 2 is missing or has the wrong size; downloading it again/.test(e.detail ?? ''))).toBe(true);
+    // The resumed part, then the whole file again from the start.
+    expect(zipRequests().map((e) => e.range).at(-1)).toBe('bytes=0-');
+  });
+
   it('restarts safely when the server switches from 206 to 200', async () => {
     let n = 0;
     const base = nodeHttp();
@@ -311,6 +326,73 @@ describe('engine downloads through the fixture proxy', () => {
     expect(m.failure?.message).toContain(`verifying ${KEY}: checksum mismatch\n\tdownloaded: ${f.zipHash}\n\tgo.sum:     ${wrong}\n\nSECURITY ERROR`);
     expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
     expect(await r.store.getFileRecord(modFile(MOD_PATH, VERSION))).toBeUndefined();
+  });
+});
+
+describe('a zip that arrives whole in its first chunk', () => {
+  // The fixture zip (about 650 KB) fits in one 1 MiB chunk.
+  const whole = { chunkSize: 1 << 20 };
+
+  /** Counts the chunk commits of a store. */
+  function countingChunks(store: ReturnType<typeof memoryStore>): { store: ReturnType<typeof memoryStore>; commits: number[] } {
+    const commits: number[] = [];
+    const commitChunk = store.commitChunk.bind(store);
+    store.commitChunk = async (chunk, data, progress) => {
+      commits.push(chunk.index);
+      await commitChunk(chunk, data, progress);
+    };
+    return { store, commits };
+  }
+
+  async function runWhole(faults: FaultRule[], goSum?: Parameters<typeof planFor>[1]) {
+    proxy.setFaults(faults);
+    proxy.log.clear();
+    const { store, commits } = countingChunks(memoryStore());
+    const engine = createEngine(testPorts(store));
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f, goSum), { ...settings, ...whole });
+    const outcome = await engine.start(job.id);
+    return { store, commits, engine, job, outcome, progress: await engine.progress(job.id), log: await engine.readLog(job.id) };
+  }
+
+  it('is verified from memory and stored with its verdict, never as chunks', async () => {
+    expect(f.zip.length).toBeLessThan(whole.chunkSize);
+    const r = await runWhole([]);
+    await expectVerified({ ...r, ports: testPorts(r.store) });
+    expect(r.commits).toEqual([]);
+    expect(zipRequests().map((e) => e.range)).toEqual(['bytes=0-']);
+    expect(r.progress.bytes).toBe(f.zip.length);
+  });
+
+  it('with a byte flipped on the way, is stored as chunk 0 and repaired by re-fetching that chunk', async () => {
+    const offset = f.dataOffsets[2]! + 10;
+    const r = await runWhole([{ path: ZIP_PATH, fault: { kind: 'flip', offset }, times: 1 }]);
+    await expectVerified({ ...r, ports: testPorts(r.store) });
+    // Chunk 0 as it arrived, then its bounded re-fetch replacing it.
+    expect(r.commits).toEqual([0, 0]);
+    expect(zipRequests().map((e) => e.range)).toEqual(['bytes=0-', `bytes=0-${f.zip.length - 1}`]);
+    expect(r.log.some((e) => e.event === 'chunk-refetch' && /checksum error/.test(e.error ?? ''))).toBe(true);
+  });
+
+  it('fails a hash that differs from go.sum with go\'s SECURITY ERROR, storing nothing', async () => {
+    const wrong = 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const r = await runWhole([], { zip: [wrong], mod: [f.modHash] });
+    expect(r.progress.modules[0]!.failure?.kind).toBe('security');
+    expect(r.progress.modules[0]!.failure?.message).toContain(`checksum mismatch\n\tdownloaded: ${f.zipHash}\n\tgo.sum:     ${wrong}`);
+    expect(r.commits).toEqual([]);
+    expect(await r.store.getDownload(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+    expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+  });
+
+  it('is not taken whole when the store already holds a download record for it', async () => {
+    proxy.log.clear();
+    const { store, commits } = countingChunks(memoryStore());
+    // A record left by a restart (no chunks): the download keeps to the store, so nothing stale stays behind.
+    await store.resetDownload({ formatVersion: 1, path: zipFile(MOD_PATH, VERSION), url: `${proxy.url}${ZIP_PATH}`, chunkSize: whole.chunkSize, chunks: 0, bytes: 0, complete: false });
+    const engine = createEngine(testPorts(store));
+    const job = await engine.createJob(inputsFor(proxy.url), planFor(f), { ...settings, ...whole });
+    expect(await engine.start(job.id)).toBe('done');
+    expect(commits).toEqual([0]);
+    expect(await store.getDownload(zipFile(MOD_PATH, VERSION))).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 /** The EngineStore contract, run against the memory store and the file-system store. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,5 +38,81 @@ describe('memoryStore capacity', () => {
     expect((err as StorageFullError).available).toBe(2);
     expect((await s.getDownload(path))?.chunks).toBe(1);
     expect(await s.listChunks(path)).toHaveLength(1);
+  });
+});
+
+describe('fsStore after a power loss', () => {
+  // Records (FileRecords, module states, download journals) are renamed into
+  // place without fsync: one a power loss left empty or torn reads as absent.
+  it('reads an empty or torn record as absent, and keeps working', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'modcarry-fsstore-'));
+    dirs.push(d);
+    const before = await openFsStore(d);
+    const enc = new TextEncoder();
+    const mod = enc.encode('module example.com/a\n');
+    const path = 'cache/download/example.com/a/@v/v1.0.0.mod';
+    const zip = 'cache/download/example.com/a/@v/v1.0.0.zip';
+    await before.putFile({ formatVersion: 1, path, size: mod.length, sha256: 'x', verified: true, storedAt: 1 }, mod);
+    await before.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'planned' } as never);
+    await before.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/b@v1.0.0', state: 'fetching' } as never);
+    const dl = { formatVersion: 1 as const, path: zip, url: 'u', chunkSize: 4, chunks: 1, bytes: 4, complete: false };
+    await before.commitChunk({ path: zip, index: 0, offset: 0, length: 4, sha256: 'abcd' }, new Uint8Array(4), dl);
+
+    const only = (sub: string): string => {
+      const names = readdirSync(join(d, sub));
+      expect(names).toHaveLength(1);
+      return join(d, sub, names[0]!);
+    };
+    writeFileSync(join(d, 'index', readdirSync(join(d, 'index')).find((n) => n.includes('%2Emod'))!), '');
+    // The journal of states ends in a line torn mid-append.
+    appendFileSync(join(d, 'states', 'j.jsonl'), '{"formatVersion":1,"jobId":"j","module":"example.com/a@v1.0.0","sta');
+    writeFileSync(join(only('downloads'), 'journal.json'), '');
+    // As the next run would, a store opened anew.
+    const s = await openFsStore(d);
+
+    expect(await s.getFileRecord(path)).toBeUndefined();
+    expect(await s.getFile(path)).toBeUndefined();
+    expect(await s.listFiles('cache/')).toEqual([]);
+    // The torn line is skipped: module a reads one step older.
+    const states = async (): Promise<string[][]> => (await s.listModuleStates('j')).map((r) => [r.module, (r as unknown as { state: string }).state]).sort();
+    expect(await states()).toEqual([
+      ['example.com/a@v1.0.0', 'planned'],
+      ['example.com/b@v1.0.0', 'fetching'],
+    ]);
+    expect(await s.getDownload(zip)).toBeUndefined();
+    expect(await s.listChunks(zip)).toEqual([]);
+    // Each is written again as if it had never been there.
+    await s.putFile({ formatVersion: 1, path, size: mod.length, sha256: 'x', verified: true, storedAt: 2 }, mod);
+    expect((await s.getFileRecord(path))?.storedAt).toBe(2);
+    await s.resetDownload({ ...dl, chunks: 0, bytes: 0 });
+    expect((await s.getDownload(zip))?.chunks).toBe(0);
+    // The next state is not swallowed by the torn line.
+    await s.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'verified' } as never);
+    expect(await states()).toEqual([
+      ['example.com/a@v1.0.0', 'verified'],
+      ['example.com/b@v1.0.0', 'fetching'],
+    ]);
+  });
+
+  it('reads the module states of layout 1 (one file each), with newer states from the journal, and marks the layout 2', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'modcarry-fsstore-'));
+    dirs.push(d);
+    mkdirSync(join(d, 'states', 'j'), { recursive: true });
+    writeFileSync(join(d, 'layout.json'), '{"version":1}');
+    writeFileSync(join(d, 'states', 'j', 'example%2Ecom%2Fa%40v1%2E0%2E0.json'), JSON.stringify({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'verified' }));
+    writeFileSync(join(d, 'states', 'j', 'example%2Ecom%2Fb%40v1%2E0%2E0.json'), JSON.stringify({ formatVersion: 1, jobId: 'j', module: 'example.com/b@v1.0.0', state: 'fetching' }));
+    const s = await openFsStore(d);
+    expect(JSON.parse(readFileSync(join(d, 'layout.json'), 'utf8'))).toEqual({ version: 2 });
+    await s.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/b@v1.0.0', state: 'verified' } as never);
+    expect((await s.listModuleStates('j')).map((r) => [r.module, (r as unknown as { state: string }).state]).sort()).toEqual([
+      ['example.com/a@v1.0.0', 'verified'],
+      ['example.com/b@v1.0.0', 'verified'],
+    ]);
+    await s.deleteJob('j');
+    expect(await s.listModuleStates('j')).toEqual([]);
+    // A layout newer than this code is refused, untouched.
+    writeFileSync(join(d, 'layout.json'), '{"version":3}');
+    await expect(openFsStore(d)).rejects.toThrow(/state directory layout 3 is newer than this modcarry understands/);
+    expect(readFileSync(join(d, 'layout.json'), 'utf8')).toBe('{"version":3}');
   });
 });
