@@ -125,7 +125,7 @@ export function nativeInflateRaw(format: 'deflate-raw' | 'gzip' = 'deflate-raw')
 }
 
 interface NodeZlib {
-  inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
+  inflateRawSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize?: number }): Uint8Array;
   crc32?(data: Uint8Array, value?: number): number;
 }
 
@@ -163,11 +163,18 @@ export function hasNativeInflateRawSync(): boolean {
   return zlib() !== null;
 }
 
+/** zlib's smallest output chunk (Z_MIN_CHUNK). */
+const MIN_ZLIB_CHUNK = 64;
+/** The largest output buffer nativeInflateRawSync asks zlib for at once. */
+const MAX_ZLIB_CHUNK = 1 << 20;
+
 export function nativeInflateRawSync(data: Uint8Array, maxOutput: number): Uint8Array | undefined {
   const z = zlib();
   if (z === null) return undefined;
   try {
-    return z.inflateRawSync(data, { maxOutputLength: maxOutput });
+    // Output buffers of the whole expected size: with zlib's default 16 KiB
+    // ones, a larger file is decoded into many and then copied into one.
+    return z.inflateRawSync(data, { maxOutputLength: maxOutput, chunkSize: Math.max(MIN_ZLIB_CHUNK, Math.min(maxOutput, MAX_ZLIB_CHUNK)) });
   } catch {
     return undefined;
   }
