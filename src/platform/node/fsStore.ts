@@ -227,15 +227,20 @@ function appendLine(file: string, line: string, reserve: number, endsWithNewline
   endsWithNewline.add(file);
 }
 
-/** Whether file is absent, empty, or ends with a newline. */
-function endsCleanly(file: string): boolean {
-  let fd: number;
+/** f's result, or undefined when the file it opens does not exist. */
+function unlessMissing<T>(f: () => T): T | undefined {
   try {
-    fd = openSync(file, 'r');
+    return f();
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return true;
+    if ((err as { code?: string }).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Whether file is absent, empty, or ends with a newline. */
+function endsCleanly(file: string): boolean {
+  const fd = unlessMissing(() => openSync(file, 'r'));
+  if (fd === undefined) return true;
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return true;
@@ -253,13 +258,8 @@ function endsCleanly(file: string): boolean {
  */
 async function readRecord<T>(path: string): Promise<T | undefined> {
   // Synchronously, as writeRecord writes: a small file in the page cache.
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = unlessMissing(() => readFileSync(path, 'utf8'));
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -440,8 +440,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       await mutex.run('file:' + path, async () => {
         await rm(p.index(path), { force: true });
         await rm(p.file(path), { force: true });
-        // A later put makes new names again, whose directory entries need their fsync.
-        placed.delete(p.index(path));
+        // A later put makes a new name again, whose directory entry needs its fsync.
         placed.delete(p.file(path));
       });
     },
