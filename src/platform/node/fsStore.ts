@@ -6,7 +6,10 @@
  *   states/<jobId>.jsonl               module states, appended (the last line per module wins)
  *   states/<jobId>/<enc module>.json   module states of layout 1 (read before the journal)
  *   files/<module-cache path>          stored files (files/ is a module cache)
- *   index/<enc path>.json              their FileRecords
+ *   records/<enc group>.json           their FileRecords, one file per record group
+ *                                      (a module version's .info/.mod/.zip/.ziphash
+ *                                      share one; see recordGroup)
+ *   index/<enc path>.json              FileRecords of layout 2 and before, still read
  *   downloads/<enc path>/journal.json  DownloadRecord + the ChunkRecords it counts
  *   downloads/<enc path>/<i>.<sha16>   chunk bytes
  *   log/<jobId>.jsonl                  the change log
@@ -17,8 +20,8 @@
  * in two:
  * - Data (files/, chunks, jobs, meta) is fsynced before its rename, and a new
  *   name's directory after it.
- * - Records that only say how far work got (FileRecords in index/, module
- *   states, download journals) are renamed without fsync: after a power loss
+ * - Records that only say how far work got (FileRecords, module states,
+ *   download journals) are renamed without fsync: after a power loss
  *   such a record may be missing, one step older, or empty, and each reads as
  *   absent or older, which only means redoing work. What a record names was
  *   made durable before the record was renamed into place, so no record that
@@ -35,15 +38,35 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openAsBlob, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { ChunkRecord, DownloadRecord, EngineStore, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from '../../engine/ports.ts';
+import type { ChunkRecord, DownloadRecord, EngineStore, FilePut, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from '../../engine/ports.ts';
 import { StorageFullError } from '../../engine/ports.ts';
 import { VerifiedOverwriteError } from '../../engine/memoryStore.ts';
 
 /**
  * The version of the on-disk layout; a newer one is refused. 2: module states
- * are appended to one journal per job (layout 1's state files are still read).
+ * are appended to one journal per job (layout 1's state files are still
+ * read). 3: FileRecords are kept by record group in records/ (index/, one file
+ * per record, is still read).
  */
-export const FS_STORE_LAYOUT_VERSION = 2;
+export const FS_STORE_LAYOUT_VERSION = 3;
+
+/** The FileRecords of one record group, by path. */
+interface RecordGroup {
+  formatVersion: 1;
+  records: Record<string, FileRecord>;
+}
+
+/**
+ * The group a file's record is kept in: a module version's .info, .mod, .zip
+ * and .ziphash (staged or not) share one, since a verdict writes them
+ * together and each record file costs a file creation; any other file (a
+ * checksum-database tile or lookup) is a group of its own. A group's files
+ * all have the group as a prefix.
+ */
+export function recordGroup(path: string): string {
+  const m = /^(.*\/@v\/[^/]+)\.(?:info|mod|zip|ziphash)$/.exec(path);
+  return m === null ? path : m[1]!;
+}
 
 interface Journal {
   formatVersion: 1;
@@ -257,7 +280,11 @@ function endsCleanly(file: string): boolean {
  * empty or torn reads as absent, like a missing one.
  */
 async function readRecord<T>(path: string): Promise<T | undefined> {
-  // Synchronously, as writeRecord writes: a small file in the page cache.
+  return readRecordSync<T>(path);
+}
+
+/** readRecord, synchronously, as writeRecord writes: a small file in the page cache. */
+function readRecordSync<T>(path: string): T | undefined {
   const text = unlessMissing(() => readFileSync(path, 'utf8'));
   if (text === undefined) return undefined;
   try {
@@ -335,11 +362,65 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
     stateLog: (jobId: string) => join(dir, 'states', enc(jobId) + '.jsonl'),
     file: (path: string) => join(dir, 'files', ...path.split('/')),
     index: (path: string) => join(dir, 'index', enc(path) + '.json'),
+    records: (group: string) => join(dir, 'records', enc(group) + '.json'),
     download: (path: string) => join(dir, 'downloads', enc(path)),
     log: (jobId: string) => join(dir, 'log', enc(jobId) + '.jsonl'),
     meta: (key: string) => join(dir, 'meta', enc(key)),
   };
-  for (const path of ['files', 'index', 'downloads', 'log', 'meta', 'jobs', 'states']) await mkdir(join(dir, path), { recursive: true });
+  for (const path of ['files', 'records', 'index', 'downloads', 'log', 'meta', 'jobs', 'states']) await mkdir(join(dir, path), { recursive: true });
+  /** Paths whose record is still a layout-2 file in index/: read there, and removed when their record is next written. */
+  const legacy = new Set((await readdir(join(dir, 'index'))).filter((n) => n.endsWith('.json')).map((n) => decodeURIComponent(n.slice(0, -'.json'.length))));
+  const readGroup = (group: string): RecordGroup => readRecordSync<RecordGroup>(p.records(group)) ?? { formatVersion: 1, records: {} };
+  const legacyRecord = (path: string): FileRecord | undefined => (legacy.has(path) ? readRecordSync<FileRecord>(p.index(path)) : undefined);
+  const recordIn = (g: RecordGroup, path: string): FileRecord | undefined => g.records[path] ?? legacyRecord(path);
+  const recordOf = (path: string): FileRecord | undefined => recordIn(readGroup(recordGroup(path)), path);
+  const writeGroup = (group: string, g: RecordGroup): void => {
+    if (Object.keys(g.records).length === 0) rmSync(p.records(group), { force: true });
+    else writeRecord(p.records(group), JSON.stringify(g));
+  };
+  const dropLegacy = (path: string): void => {
+    if (legacy.delete(path)) rmSync(p.index(path), { force: true });
+  };
+  /**
+   * Puts files of one record group: every check first, the records of files
+   * being replaced out (their bytes are about to change), the bytes, then the
+   * records in one write.
+   */
+  const putGroup = (group: string, puts: readonly FilePut[]): Promise<void> =>
+    mutex.run('records:' + group, async () => {
+      const g = readGroup(group);
+      for (const { record, data } of puts) {
+        if (recordIn(g, record.path)?.verified && !record.verified) throw new VerifiedOverwriteError(record.path);
+        const size = data instanceof Uint8Array ? data.length : data.size;
+        if (size !== record.size) throw new Error(`${record.path}: record says ${record.size} bytes, data has ${size}`);
+      }
+      const replaced = puts.filter((f) => recordIn(g, f.record.path) !== undefined);
+      if (replaced.length > 0) {
+        for (const f of replaced) {
+          delete g.records[f.record.path];
+          dropLegacy(f.record.path);
+        }
+        writeGroup(group, g);
+      }
+      await Promise.all(puts.map((f) => writeAtomic(p.file(f.record.path), f.data)));
+      for (const f of puts) g.records[f.record.path] = f.record;
+      writeGroup(group, g);
+    });
+  /** Deletes files of one record group: their records, then their bytes. */
+  const deleteGroup = (group: string, paths: readonly string[]): Promise<void> =>
+    mutex.run('records:' + group, async () => {
+      const g = readGroup(group);
+      for (const path of paths) {
+        delete g.records[path];
+        dropLegacy(path);
+      }
+      writeGroup(group, g);
+      for (const path of paths) {
+        await rm(p.file(path), { force: true });
+        // A later put makes a new name again, whose directory entry needs its fsync.
+        placed.delete(p.file(path));
+      }
+    });
 
   const journal = (path: string): Promise<Journal | undefined> => readRecord<Journal>(join(p.download(path), 'journal.json'));
   const chunkFile = (path: string, c: ChunkRecord): string => join(p.download(path), `${c.index}.${c.sha256.slice(0, 16)}`);
@@ -409,48 +490,49 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       return [...latest.values()];
     },
     async putFile(record, data) {
-      await mutex.run('file:' + record.path, async () => {
-        const old = await readRecord<FileRecord>(p.index(record.path));
-        if (old?.verified && !record.verified) throw new VerifiedOverwriteError(record.path);
-        const size = data instanceof Uint8Array ? data.length : data.size;
-        if (size !== record.size) throw new Error(`${record.path}: record says ${record.size} bytes, data has ${size}`);
-        if (old !== undefined) await rm(p.index(record.path), { force: true });
-        await writeAtomic(p.file(record.path), data);
-        await writeAtomic(p.index(record.path), JSON.stringify(record), 'record');
-      });
+      await putGroup(recordGroup(record.path), [{ record, data }]);
     },
-    getFileRecord: (path) => readRecord<FileRecord>(p.index(path)),
-    getFileRecords: (paths) => Promise.all(paths.map((path) => readRecord<FileRecord>(p.index(path)))),
+    getFileRecord: async (path) => recordOf(path),
+    getFileRecords: async (paths) => paths.map(recordOf),
     async getFile(path) {
-      if ((await readRecord<FileRecord>(p.index(path))) === undefined) return undefined;
+      if (recordOf(path) === undefined) return undefined;
       return blobOf(p.file(path));
     },
     async listFiles(prefix) {
-      const out: FileRecord[] = [];
-      for (const n of await readdir(join(dir, 'index'))) {
-        if (!n.endsWith('.json')) continue;
-        const path = decodeURIComponent(n.slice(0, -'.json'.length));
+      const byPath = new Map<string, FileRecord>();
+      for (const path of legacy) {
         if (!path.startsWith(prefix)) continue;
-        const r = await readRecord<FileRecord>(join(dir, 'index', n));
-        if (r !== undefined) out.push(r);
+        const r = legacyRecord(path);
+        if (r !== undefined) byPath.set(path, r);
       }
-      return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (const n of await readdir(join(dir, 'records'))) {
+        if (!n.endsWith('.json')) continue;
+        const group = decodeURIComponent(n.slice(0, -'.json'.length));
+        // A group's paths all start with it: it holds some under prefix only if one starts with the other.
+        if (!group.startsWith(prefix) && !prefix.startsWith(group)) continue;
+        for (const r of Object.values(readGroup(group).records)) if (r.path.startsWith(prefix)) byPath.set(r.path, r);
+      }
+      return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     async deleteFile(path) {
-      await mutex.run('file:' + path, async () => {
-        await rm(p.index(path), { force: true });
-        await rm(p.file(path), { force: true });
-        // A later put makes a new name again, whose directory entry needs its fsync.
-        placed.delete(p.file(path));
-      });
+      await deleteGroup(recordGroup(path), [path]);
     },
-    // No transactions here: the puts side by side (each atomic on its own, so
-    // their fsyncs overlap and their directories' fsyncs are shared), then the
-    // deletions. A crash leaves some of them done, which is what separate
-    // calls would.
+    // No transactions here: the record groups side by side (each group's puts
+    // are one write of their records after their bytes), then the deletions.
+    // A crash leaves some groups done, which is what separate calls would.
     async commitFiles(puts, deletes) {
-      await Promise.all(puts.map((f) => store.putFile(f.record, f.data)));
-      await Promise.all(deletes.map((path) => store.deleteFile(path)));
+      const groups = new Map<string, FilePut[]>();
+      for (const f of puts) {
+        const g = recordGroup(f.record.path);
+        groups.set(g, [...(groups.get(g) ?? []), f]);
+      }
+      await Promise.all([...groups].map(([g, fs]) => putGroup(g, fs)));
+      const gone = new Map<string, string[]>();
+      for (const path of deletes) {
+        const g = recordGroup(path);
+        gone.set(g, [...(gone.get(g) ?? []), path]);
+      }
+      await Promise.all([...gone].map(([g, paths]) => deleteGroup(g, paths)));
     },
     async getDownload(path) {
       return (await journal(path))?.record;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import { StorageFullError } from '../../../src/engine/ports.ts';
-import { openFsStore } from '../../../src/platform/node/fsStore.ts';
+import { openFsStore, recordGroup } from '../../../src/platform/node/fsStore.ts';
 import { storeSuite } from '../../support/storeSuite.ts';
 
 const dirs: string[] = [];
@@ -63,7 +63,8 @@ describe('fsStore after a power loss', () => {
       expect(names).toHaveLength(1);
       return join(d, sub, names[0]!);
     };
-    writeFileSync(join(d, 'index', readdirSync(join(d, 'index')).find((n) => n.includes('%2Emod'))!), '');
+    // The record group of the module version whose .mod was stored.
+    writeFileSync(only('records'), '');
     // The journal of states ends in a line torn mid-append.
     appendFileSync(join(d, 'states', 'j.jsonl'), '{"formatVersion":1,"jobId":"j","module":"example.com/a@v1.0.0","sta');
     writeFileSync(join(only('downloads'), 'journal.json'), '');
@@ -94,7 +95,7 @@ describe('fsStore after a power loss', () => {
     ]);
   });
 
-  it('reads the module states of layout 1 (one file each), with newer states from the journal, and marks the layout 2', async () => {
+  it('reads the module states of layout 1 (one file each), with newer states from the journal, and marks the layout 3', async () => {
     const d = mkdtempSync(join(tmpdir(), 'modcarry-fsstore-'));
     dirs.push(d);
     mkdirSync(join(d, 'states', 'j'), { recursive: true });
@@ -102,7 +103,7 @@ describe('fsStore after a power loss', () => {
     writeFileSync(join(d, 'states', 'j', 'example%2Ecom%2Fa%40v1%2E0%2E0.json'), JSON.stringify({ formatVersion: 1, jobId: 'j', module: 'example.com/a@v1.0.0', state: 'verified' }));
     writeFileSync(join(d, 'states', 'j', 'example%2Ecom%2Fb%40v1%2E0%2E0.json'), JSON.stringify({ formatVersion: 1, jobId: 'j', module: 'example.com/b@v1.0.0', state: 'fetching' }));
     const s = await openFsStore(d);
-    expect(JSON.parse(readFileSync(join(d, 'layout.json'), 'utf8'))).toEqual({ version: 2 });
+    expect(JSON.parse(readFileSync(join(d, 'layout.json'), 'utf8'))).toEqual({ version: 3 });
     await s.putModuleState({ formatVersion: 1, jobId: 'j', module: 'example.com/b@v1.0.0', state: 'verified' } as never);
     expect((await s.listModuleStates('j')).map((r) => [r.module, (r as unknown as { state: string }).state]).sort()).toEqual([
       ['example.com/a@v1.0.0', 'verified'],
@@ -111,8 +112,55 @@ describe('fsStore after a power loss', () => {
     await s.deleteJob('j');
     expect(await s.listModuleStates('j')).toEqual([]);
     // A layout newer than this code is refused, untouched.
-    writeFileSync(join(d, 'layout.json'), '{"version":3}');
-    await expect(openFsStore(d)).rejects.toThrow(/state directory layout 3 is newer than this modcarry understands/);
-    expect(readFileSync(join(d, 'layout.json'), 'utf8')).toBe('{"version":3}');
+    writeFileSync(join(d, 'layout.json'), '{"version":4}');
+    await expect(openFsStore(d)).rejects.toThrow(/state directory layout 4 is newer than this modcarry understands/);
+    expect(readFileSync(join(d, 'layout.json'), 'utf8')).toBe('{"version":4}');
+  });
+
+  it('reads the FileRecords of layout 2 (one file each in index/), and moves one to its record group when it is written again', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'modcarry-fsstore-'));
+    dirs.push(d);
+    const enc = new TextEncoder();
+    const mod = 'cache/download/example.com/a/@v/v1.0.0.mod';
+    const info = 'cache/download/example.com/a/@v/v1.0.0.info';
+    const data = enc.encode('module example.com/a\n');
+    const rec = (path: string, verified: boolean, storedAt: number) => ({ formatVersion: 1 as const, path, size: data.length, sha256: 'x', verified, storedAt });
+    mkdirSync(join(d, 'index'), { recursive: true });
+    mkdirSync(join(d, 'files', 'cache', 'download', 'example.com', 'a', '@v'), { recursive: true });
+    writeFileSync(join(d, 'layout.json'), '{"version":2}');
+    for (const path of [mod, info]) {
+      writeFileSync(join(d, 'files', ...path.split('/')), data);
+      writeFileSync(join(d, 'index', encodeURIComponent(path).replaceAll('.', '%2E') + '.json'), JSON.stringify(rec(path, true, 1)));
+    }
+    const s = await openFsStore(d);
+    expect((await s.getFileRecords([mod, info])).map((r) => r?.storedAt)).toEqual([1, 1]);
+    expect(new Uint8Array(await (await s.getFile(mod))!.arrayBuffer())).toEqual(data);
+    expect((await s.listFiles('cache/download/example.com/a/')).map((r) => r.path)).toEqual([info, mod]);
+    // A verified layout-2 record still refuses an unverified overwrite.
+    await expect(s.putFile(rec(mod, false, 2), data)).rejects.toThrow(mod);
+    await s.putFile(rec(mod, true, 3), data);
+    expect(readdirSync(join(d, 'index'))).toHaveLength(1);
+    expect((await s.getFileRecords([mod, info])).map((r) => r?.storedAt)).toEqual([3, 1]);
+    expect((await s.listFiles('cache/')).map((r) => [r.path, r.storedAt])).toEqual([
+      [info, 1],
+      [mod, 3],
+    ]);
+    await s.deleteFile(info);
+    expect(readdirSync(join(d, 'index'))).toEqual([]);
+    expect((await s.listFiles('cache/')).map((r) => r.path)).toEqual([mod]);
+    // Reopened, the records are where this layout keeps them.
+    const again = await openFsStore(d);
+    expect((await again.getFileRecords([mod, info])).map((r) => r?.storedAt)).toEqual([3, undefined]);
+  });
+});
+
+describe('fsStore record groups', () => {
+  it('puts the files of one module version in one group, anything else in its own', () => {
+    const v = 'cache/download/example.com/!a/@v/v1.2.3-rc.1+incompatible';
+    for (const ext of ['info', 'mod', 'zip', 'ziphash']) expect(recordGroup(`${v}.${ext}`)).toBe(v);
+    expect(recordGroup(`staging/${v}.mod`)).toBe(`staging/${v}`);
+    for (const other of ['cache/download/example.com/a/@v/list', 'cache/download/sumdb/sum.golang.org/tile/8/0/001', 'cache/download/sumdb/sum.golang.org/lookup/example.com/a@v1.0.0', `${v}.lock`]) {
+      expect(recordGroup(other)).toBe(other);
+    }
   });
 });
