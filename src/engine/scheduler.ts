@@ -26,6 +26,7 @@ import type { PlannedModule } from '../core/plan/types.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
 import { blobSource, bytesSource } from '../core/zip/source.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
+import type { ZipReader } from '../core/zip/reader.ts';
 import { mapLimit } from '../core/internal/mapLimit.ts';
 import { assembleChunks, chunksForRange, findBadChunks, MissingChunkError, sha256HexOfBlob } from './assemble.ts';
 import { parseRetryAfter, retryDelay } from './backoff.ts';
@@ -636,8 +637,9 @@ export class JobRunner {
       let verifiedZip: VerifiedZip | undefined;
       /** Whether the zip's chunks are in the store (they go once the verdict holds the zip). */
       let chunksStored = false;
-      if (files.has('zip') && storedZipHash === undefined) {
-        let whole: WholeZip | undefined;
+      const needZip = files.has('zip') && storedZipHash === undefined;
+      let whole: WholeZip | undefined;
+      if (needZip) {
         await this.#zips.use(this.signal, async () => {
           try {
             whole = await this.#downloadZip(m, key, paths.zip, { whole: true, onPartial: () => void stage().catch(() => undefined) });
@@ -647,10 +649,12 @@ export class JobRunner {
             throw err;
           }
         });
-        await this.#setStates(key, [
-          ['fetched', {}],
-          ['verifying', {}],
-        ]);
+      }
+      await this.#setStates(key, [
+        ['fetched', {}],
+        ['verifying', {}],
+      ]);
+      if (needZip) {
         verifiedZip = await this.#verifying.use(this.signal, async () => {
           const got = whole !== undefined ? await this.#verifyWholeZip(m, paths, whole.data, mod) : undefined;
           if (got !== undefined) return got;
@@ -660,11 +664,6 @@ export class JobRunner {
           return this.#verifyZip(m, key, paths, mod);
         });
         storedZipHash = verifiedZip.hash;
-      } else {
-        await this.#setStates(key, [
-          ['fetched', {}],
-          ['verifying', {}],
-        ]);
       }
 
       const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
@@ -737,10 +736,19 @@ export class JobRunner {
     }
     const r = await hashZipLocating(mv, zip);
     if (!r.ok) return undefined;
-    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
-    await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
-    checkExtractable(mv, zip, paths.zip);
+    await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
     return { hash: r.hash, data: whole };
+  }
+
+  /**
+   * What a zip whose h1 is known must still pass before its verdict, in go's
+   * order: its h1 (and the .mod's) against go.sum and the checksum database,
+   * then go's extraction rules.
+   */
+  async #checkHashedZip(m: PlannedModule, zip: ZipReader, hash: string, mod: { data: Uint8Array } | undefined, zipPath: string): Promise<void> {
+    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+    await this.#meta.use(this.signal, () => checkHashes(m, { zip: hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
+    checkExtractable({ path: m.fetchPath, version: m.fetchVersion }, zip, zipPath);
   }
 
   /** Stores a zip taken whole as the one committed chunk of a complete download. */
@@ -779,7 +787,6 @@ export class JobRunner {
       const fresh = round === 0 && this.#freshZips.has(paths.zip);
       let bad = fresh ? [] : await findBadChunks(ports.store, paths.zip, assembled.chunks);
       let repair: number[] = bad;
-      let hash: string | undefined;
       let zipErr: Error | undefined;
       if (bad.length > 0) {
         await log.record(key, 'chunk-refetch', { detail: `stored chunks ${bad.join(', ')} no longer match their SHA-256` });
@@ -795,11 +802,8 @@ export class JobRunner {
         if (zip !== undefined) {
           const r = await hashZipLocating(mv, zip);
           if (r.ok) {
-            hash = r.hash;
-            const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
-            await this.#meta.use(this.signal, () => checkHashes(m, { zip: r.hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
-            checkExtractable(mv, zip, paths.zip);
-            return { hash, data: assembled.blob };
+            await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
+            return { hash: r.hash, data: assembled.blob };
           }
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));

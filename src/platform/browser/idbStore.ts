@@ -447,10 +447,10 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return true;
 }
 
-/** A BlobPart of data's bytes (a Uint8Array over a SharedArrayBuffer is copied). */
 /** Files up to this size are stored inline, as bytes, not as Blob values. */
 const INLINE_MAX = 64 << 10;
 
+/** A BlobPart of data's bytes (a Uint8Array over a SharedArrayBuffer is copied). */
 function bytesPart(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
 }

@@ -104,12 +104,10 @@ function forgetPlaced(prefix: string): void {
 }
 
 /**
- * Writes path atomically (temporary file, rename). As 'data' the bytes are
- * fsynced before the rename and a new name's directory after it; as 'record'
- * neither (see the file comment: a record lost or torn reads as absent).
+ * Writes data to path atomically and durably: temporary file, fsync, rename,
+ * then (for a new name) its directory's fsync. Records use writeRecord.
  */
-async function writeAtomic(path: string, data: Uint8Array | string | Blob, durability: 'data' | 'record' = 'data'): Promise<void> {
-  if (durability === 'record' && typeof data === 'string') return writeRecord(path, data);
+async function writeAtomic(path: string, data: Uint8Array | string | Blob): Promise<void> {
   const dir = dirname(path);
   if (!knownDirs.has(dir)) {
     await mkdir(dir, { recursive: true });
@@ -138,7 +136,7 @@ async function writeAtomic(path: string, data: Uint8Array | string | Blob, durab
       } else {
         await fh.writeFile(data);
       }
-      if (durability === 'data') await fh.sync();
+      await fh.sync();
     } finally {
       await fh.close();
     }
@@ -148,7 +146,7 @@ async function writeAtomic(path: string, data: Uint8Array | string | Blob, durab
     if (isNoSpace(err)) throw new StorageFullError(size, undefined, err);
     throw err;
   }
-  if (durability === 'data' && !placed.has(path)) {
+  if (!placed.has(path)) {
     await syncDir(dir);
     placed.add(path);
   }
@@ -196,10 +194,10 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * writeAtomic of a record: synchronously, since with no fsync every step is a
- * page-cache operation of a few microseconds, far less than the thread-pool
- * round trip and promise of each asynchronous call (several per record, and
- * records are most of the store's writes).
+ * Writes a record atomically (temporary file, rename) without fsync (see the
+ * file comment: a record lost or torn reads as absent), synchronously: with
+ * no fsync every step is a page-cache operation of a few microseconds, far
+ * less than the thread-pool round trip and promise of an asynchronous call.
  */
 function writeRecord(path: string, data: string): void {
   const dir = dirname(path);
@@ -276,14 +274,10 @@ function endsCleanly(file: string): boolean {
 }
 
 /**
- * A record written as 'record' (see writeAtomic): one that a power loss left
- * empty or torn reads as absent, like a missing one.
+ * A record written by writeRecord, read synchronously as it is written (a
+ * small file in the page cache). One that a power loss left empty or torn
+ * reads as absent, like a missing one.
  */
-async function readRecord<T>(path: string): Promise<T | undefined> {
-  return readRecordSync<T>(path);
-}
-
-/** readRecord, synchronously, as writeRecord writes: a small file in the page cache. */
 function readRecordSync<T>(path: string): T | undefined {
   const text = unlessMissing(() => readFileSync(path, 'utf8'));
   if (text === undefined) return undefined;
@@ -422,9 +416,9 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       }
     });
 
-  const journal = (path: string): Promise<Journal | undefined> => readRecord<Journal>(join(p.download(path), 'journal.json'));
+  const journal = async (path: string): Promise<Journal | undefined> => readRecordSync<Journal>(join(p.download(path), 'journal.json'));
   const chunkFile = (path: string, c: ChunkRecord): string => join(p.download(path), `${c.index}.${c.sha256.slice(0, 16)}`);
-  const writeJournal = (path: string, j: Journal): Promise<void> => writeAtomic(join(p.download(path), 'journal.json'), JSON.stringify(j), 'record');
+  const writeJournal = (path: string, j: Journal): void => writeRecord(join(p.download(path), 'journal.json'), JSON.stringify(j));
   /** Removes chunk files the journal does not name. */
   const collect = async (path: string, j: Journal | undefined): Promise<void> => {
     const keep = new Set((j?.chunks ?? []).map((c) => `${c.index}.${c.sha256.slice(0, 16)}`));
@@ -483,7 +477,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       }
       for (const n of names) {
         if (!n.endsWith('.json')) continue;
-        const s = await readRecord<ModuleStateRecordBase>(join(p.states(jobId), n));
+        const s = readRecordSync<ModuleStateRecordBase>(join(p.states(jobId), n));
         if (s !== undefined) latest.set(s.module, s);
       }
       for (const s of await readLines<ModuleStateRecordBase>(p.stateLog(jobId))) latest.set(s.module, s);
@@ -542,7 +536,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       await mutex.run('dl:' + record.path, async () => {
         const j: Journal = { formatVersion: 1, record, chunks: [] };
         await mkdir(p.download(record.path), { recursive: true });
-        await writeJournal(record.path, j);
+        writeJournal(record.path, j);
         await collect(record.path, j);
       });
     },
@@ -555,7 +549,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
         chunks.push(chunk);
         chunks.sort((a, b) => a.index - b.index);
         const j: Journal = { formatVersion: 1, record: progress, chunks };
-        await writeJournal(chunk.path, j);
+        writeJournal(chunk.path, j);
         // A chunk this replaces stays until the download is reset or deleted:
         // the journal is not fsynced, and the one a power loss leaves may still name it.
       });
@@ -571,7 +565,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       await mutex.run('dl:' + path, async () => {
         const old = await journal(path);
         const j: Journal = { formatVersion: 1, record: progress, chunks: (old?.chunks ?? []).filter((c) => c.index < from) };
-        await writeJournal(path, j);
+        writeJournal(path, j);
         await collect(path, j);
       });
     },

@@ -39,10 +39,12 @@ afterEach(() => {
   proxy.log.clear();
 });
 
-async function run(opts: { faults?: FaultRule[]; http?: Http; goSum?: Parameters<typeof planFor>[1]; goproxy?: string; extra?: Partial<typeof settings> & { stallTimeoutMs?: number } } = {}) {
+async function run(
+  opts: { faults?: FaultRule[]; http?: Http; goSum?: Parameters<typeof planFor>[1]; goproxy?: string; extra?: Partial<typeof settings> & { stallTimeoutMs?: number }; store?: ReturnType<typeof memoryStore> } = {},
+) {
   proxy.setFaults(opts.faults ?? []);
   proxy.log.clear();
-  const store = memoryStore();
+  const store = opts.store ?? memoryStore();
   const ports = testPorts(store, opts.http);
   const engine = createEngine(ports);
   const job = await engine.createJob(inputsFor(opts.goproxy ?? proxy.url), planFor(f, opts.goSum), { ...settings, ...opts.extra });
@@ -345,19 +347,14 @@ describe('a zip that arrives whole in its first chunk', () => {
   }
 
   async function runWhole(faults: FaultRule[], goSum?: Parameters<typeof planFor>[1]) {
-    proxy.setFaults(faults);
-    proxy.log.clear();
     const { store, commits } = countingChunks(memoryStore());
-    const engine = createEngine(testPorts(store));
-    const job = await engine.createJob(inputsFor(proxy.url), planFor(f, goSum), { ...settings, ...whole });
-    const outcome = await engine.start(job.id);
-    return { store, commits, engine, job, outcome, progress: await engine.progress(job.id), log: await engine.readLog(job.id) };
+    return { ...(await run({ faults, ...(goSum !== undefined ? { goSum } : {}), extra: whole, store })), commits };
   }
 
   it('is verified from memory and stored with its verdict, never as chunks', async () => {
     expect(f.zip.length).toBeLessThan(whole.chunkSize);
     const r = await runWhole([]);
-    await expectVerified({ ...r, ports: testPorts(r.store) });
+    await expectVerified(r);
     expect(r.commits).toEqual([]);
     expect(zipRequests().map((e) => e.range)).toEqual(['bytes=0-']);
     expect(r.progress.bytes).toBe(f.zip.length);
@@ -366,7 +363,7 @@ describe('a zip that arrives whole in its first chunk', () => {
   it('with a byte flipped on the way, is stored as chunk 0 and repaired by re-fetching that chunk', async () => {
     const offset = f.dataOffsets[2]! + 10;
     const r = await runWhole([{ path: ZIP_PATH, fault: { kind: 'flip', offset }, times: 1 }]);
-    await expectVerified({ ...r, ports: testPorts(r.store) });
+    await expectVerified(r);
     // Chunk 0 as it arrived, then its bounded re-fetch replacing it.
     expect(r.commits).toEqual([0, 0]);
     expect(zipRequests().map((e) => e.range)).toEqual(['bytes=0-', `bytes=0-${f.zip.length - 1}`]);
