@@ -11,7 +11,7 @@ export function ProgressBar({ label, value, max, tone = 'normal' }: { label: str
       aria-valuemax={known ? max : undefined}
       aria-valuenow={known ? value : undefined}
     >
-      <div class="bar-fill" style={{ width: `${known ? pct : 100}%` }} />
+      <div class="bar-fill" style={{ transform: `scaleX(${known ? pct / 100 : 1})` }} />
     </div>
   );
 }

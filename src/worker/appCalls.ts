@@ -35,12 +35,16 @@ import { createSumdbChecker, readSumdbTimeline, sumdbConfigKey } from '../engine
 import { fetchHttp } from '../platform/browser/fetchHttp.ts';
 import { systemClock } from '../platform/browser/browserPorts.ts';
 import { openIdbStore } from '../platform/browser/idbStore.ts';
+import { throttleProgress } from '../platform/browser/throttleProgress.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const textsKey = (jobId: string) => `app-job-texts/${jobId}`;
 const headsKey = (name: string) => `app-verified-heads/${name}`;
 const EXPORT_DIR = 'exports';
+
+/** At most this often a call's progress reaches the page (each report re-renders it). */
+const PROGRESS_MS = 200;
 
 let storeP: Promise<EngineStore> | undefined;
 const store = () => (storeP ??= openIdbStore());
@@ -376,7 +380,7 @@ type HandlerName = keyof typeof HANDLERS;
 
 self.addEventListener('message', (event: MessageEvent) => {
   const { id, method, args } = event.data as { id: number; method: HandlerName; args: unknown[] };
-  const progress: Progress = (done, total, label) => self.postMessage({ kind: 'progress', id, done, total, label });
+  const progress: Progress = throttleProgress((done, total, label) => self.postMessage({ kind: 'progress', id, done, total, label }), PROGRESS_MS);
   const fn = HANDLERS[method] as ((...a: unknown[]) => Promise<unknown>) | undefined;
   if (fn === undefined) {
     self.postMessage({ kind: 'result', id, ok: false, error: { name: 'Error', message: `unknown call ${String(method)}` } });
