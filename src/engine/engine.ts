@@ -157,6 +157,15 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
     return result;
   };
 
+  /**
+   * The sizes of zips seen verified for a module verified in its job. Such a
+   * file keeps its size: verified bytes are never replaced by unverified ones
+   * (EngineStore.commitFiles), a module version verifies to one zip, and a
+   * file goes only with the last job that plans it. So progress need not
+   * read it again.
+   */
+  const verifiedZipSizes = new Map<string, number>();
+
   const engine: Engine = {
     async createJob(inputs, plan, settings) {
       const now = ports.clock.now();
@@ -219,8 +228,14 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
       let totalBytes = 0;
       // Two batched reads, not two per module: the UI asks for progress while
       // a run keeps the store busy, and a read per module queued behind it.
+      // A verified module's zip size is remembered, so those reads shrink as
+      // the job goes on (reading a file record also reads the file's bytes or
+      // Blob handle in a browser store).
       const zipPaths = job.plan.modules.map((m) => zipFile(m.fetchPath, m.fetchVersion));
-      const [downloads, zipRecords] = await Promise.all([ports.store.getDownloads(zipPaths), ports.store.getFileRecords(zipPaths)]);
+      const known = (i: number): number | undefined => (states.get(moduleKey(job.plan.modules[i]!))?.state === 'verified' ? verifiedZipSizes.get(zipPaths[i]!) : undefined);
+      const unknown = zipPaths.filter((_, i) => known(i) === undefined);
+      const [someDownloads, someRecords] = await Promise.all([ports.store.getDownloads(unknown), ports.store.getFileRecords(unknown)]);
+      const read = new Map(unknown.map((path, j) => [path, { d: someDownloads[j], f: someRecords[j] }]));
       for (const [i, m] of job.plan.modules.entries()) {
         const key = moduleKey(m);
         const st = states.get(key);
@@ -229,14 +244,18 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
         let b = 0;
         let t: number | undefined;
         if (m.files.includes('zip')) {
-          const d = downloads[i];
-          const f = zipRecords[i];
-          if (d !== undefined) {
+          const size = known(i);
+          const { d, f } = read.get(zipPaths[i]!) ?? {};
+          if (size !== undefined) {
+            b = size;
+            t = size;
+          } else if (d !== undefined) {
             b = d.bytes;
             t = d.totalSize;
           } else if (f?.verified) {
             b = f.size;
             t = f.size;
+            if (state === 'verified') verifiedZipSizes.set(zipPaths[i]!, f.size);
           }
         }
         bytes += b;

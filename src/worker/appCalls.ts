@@ -274,8 +274,10 @@ async function jobs(): Promise<JobSummary[]> {
     } catch {
       continue; // written by a newer modcarry: not ours to show
     }
-    let bytes = 0;
-    for (const f of moduleFiles(job)) bytes += (await s.getFileRecord(f))?.size ?? (await s.getDownload(f))?.bytes ?? 0;
+    // Two reads per job, not two per file: the list is shown while downloads write.
+    const files = moduleFiles(job);
+    const [records, downloads] = await Promise.all([s.getFileRecords(files), s.getDownloads(files)]);
+    const bytes = files.reduce((n, _, i) => n + (records[i]?.size ?? downloads[i]?.bytes ?? 0), 0);
     out.push({
       id: job.id,
       status: job.status,

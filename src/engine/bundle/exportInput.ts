@@ -74,8 +74,11 @@ export async function collectJobBundle(store: EngineStore, job: JobRecord, opts:
     }
   }
   for (const f of await store.listFiles(SUMDB_CACHE_DIR + '/')) add(f.path);
-  const found = await mapLimit([...wanted], LOOKUPS, async (path): Promise<BundleSourceFile | undefined> => {
-    const rec = await store.getFileRecord(path);
+  // The records in one read; then only the verified files' bodies, a few at a time.
+  const paths = [...wanted];
+  const records = await store.getFileRecords(paths);
+  const found = await mapLimit(paths, LOOKUPS, async (path, i): Promise<BundleSourceFile | undefined> => {
+    const rec = records[i];
     if (rec === undefined || !rec.verified) return undefined;
     const body = await store.getFile(path);
     return body === undefined ? undefined : { path, size: rec.size, body, sha256: rec.sha256 };

@@ -40,7 +40,14 @@ afterEach(() => {
 });
 
 async function run(
-  opts: { faults?: FaultRule[]; http?: Http; goSum?: Parameters<typeof planFor>[1]; goproxy?: string; extra?: Partial<typeof settings> & { stallTimeoutMs?: number }; store?: ReturnType<typeof memoryStore> } = {},
+  opts: {
+    faults?: FaultRule[];
+    http?: Http;
+    goSum?: Parameters<typeof planFor>[1];
+    goproxy?: string;
+    extra?: Partial<typeof settings> & { stallTimeoutMs?: number };
+    store?: ReturnType<typeof memoryStore>;
+  } = {},
 ) {
   proxy.setFaults(opts.faults ?? []);
   proxy.log.clear();
@@ -459,6 +466,28 @@ describe('engine pauses', () => {
     // The verdict moved it into the cache: nothing is left in staging.
     expect(await store.listFiles('staging/')).toEqual([]);
     expect((await store.getFileRecords([infoFile(MOD_PATH, VERSION), modFile(MOD_PATH, VERSION), ziphashFile(MOD_PATH, VERSION)])).map((r) => r?.verified)).toEqual([true, true, true]);
+  });
+
+  it("reads a verified zip's record for progress once, then remembers its size", async () => {
+    const { store, job } = await run();
+    const read: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        const v = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'getFileRecords' || typeof v !== 'function') return v;
+        return (paths: readonly string[]) => {
+          read.push(...paths);
+          return (v as typeof store.getFileRecords).call(target, paths);
+        };
+      },
+    });
+    const engine = createEngine(testPorts(counting));
+    const first = await engine.progress(job.id);
+    expect(read).toEqual([zipFile(MOD_PATH, VERSION)]);
+    const second = await engine.progress(job.id);
+    expect(read).toHaveLength(1);
+    expect(second).toEqual(first);
+    expect(second.modules[0]).toMatchObject({ state: 'verified', bytes: f.zip.length, totalBytes: f.zip.length });
   });
 
   it('runs a job in one place only: a second start reports busy, and both see the same progress', async () => {
