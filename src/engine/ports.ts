@@ -15,6 +15,7 @@
  * - Every record carries formatVersion; opening a store migrates older records.
  */
 import type { Http } from '../core/goproxy/http.ts';
+import type { ZipHashResult } from './verifyModule.ts';
 
 export type { Http } from '../core/goproxy/http.ts';
 
@@ -228,6 +229,16 @@ export interface FilePut {
   readonly data: Blob | Uint8Array;
 }
 
+/**
+ * Hashes module zips on other threads (a browser's workers), so that two zips
+ * hash at once and the engine's own thread goes on downloading meanwhile.
+ * Without one the engine hashes on its own thread.
+ */
+export interface ZipHasher {
+  /** hashZipOrLocate (verifyModule.ts) of the zip held in data; rejects as that would throw. */
+  hash(data: Blob | Uint8Array): Promise<ZipHashResult>;
+}
+
 /** Everything the engine needs from its runtime. */
 export interface EnginePorts {
   readonly http: Http;
@@ -237,4 +248,5 @@ export interface EnginePorts {
   readonly connectivity: Connectivity;
   readonly locks: Locks;
   readonly quota: Quota;
+  readonly zipHasher?: ZipHasher;
 }

@@ -25,6 +25,7 @@ import { infoFile, modFile, zipFile, ziphashFile } from '../core/modcache/layout
 import type { PlannedModule } from '../core/plan/types.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
 import { blobSource, bytesSource } from '../core/zip/source.ts';
+import { checkZipPrefix } from '../core/zip/checkZip.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
 import type { ZipReader } from '../core/zip/reader.ts';
 import { mapLimit } from '../core/internal/mapLimit.ts';
@@ -41,7 +42,8 @@ import { StorageFullError } from './ports.ts';
 import type { RangeContext } from './rangeDownload.ts';
 import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
 import type { JobSumdb } from './sumdbChecker.ts';
-import { checkExtractable, checkHashes, hashZipLocating } from './verifyModule.ts';
+import { checkExtractable, checkHashes, hashZipOrLocate } from './verifyModule.ts';
+import type { ZipHashResult } from './verifyModule.ts';
 
 /** Where unverified metadata waits for its module's verification (never a module-cache path). */
 export const STAGING_DIR = 'staging';
@@ -734,10 +736,21 @@ export class JobRunner {
       if (err instanceof ZipFormatError) return undefined;
       throw err;
     }
-    const r = await hashZipLocating(mv, zip);
+    const r = await this.#hashZip(mv, zip, whole);
     if (!r.ok) return undefined;
     await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
     return { hash: r.hash, data: whole };
+  }
+
+  /**
+   * The prefix check, then the zip's h1 or its failing entries' byte ranges
+   * (hashZipOrLocate), on another thread where the runtime has a ZipHasher:
+   * zip is data opened here, for the checks made on this thread.
+   */
+  async #hashZip(mv: { path: string; version: string }, zip: ZipReader, data: Blob | Uint8Array): Promise<ZipHashResult> {
+    checkZipPrefix(mv, zip);
+    const hasher = this.#deps.ports.zipHasher;
+    return hasher !== undefined ? hasher.hash(data) : hashZipOrLocate(zip);
   }
 
   /**
@@ -800,7 +813,7 @@ export class JobRunner {
           zipErr = err;
         }
         if (zip !== undefined) {
-          const r = await hashZipLocating(mv, zip);
+          const r = await this.#hashZip(mv, zip, assembled.blob);
           if (r.ok) {
             await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
             return { hash: r.hash, data: assembled.blob };

@@ -11,7 +11,7 @@
  * extraction rules (a zip go would refuse to unzip fails the module).
  */
 import { hashZip } from '../core/dirhash/hash.ts';
-import { assertZipExtractable, checkZipPrefix } from '../core/zip/checkZip.ts';
+import { assertZipExtractable } from '../core/zip/checkZip.ts';
 import { ZipFormatError } from '../core/zip/reader.ts';
 import type { ZipReader } from '../core/zip/reader.ts';
 import { SecurityError } from './classify.ts';
@@ -109,12 +109,13 @@ export type ZipHashResult =
   | { readonly ok: false; readonly badRanges: readonly (readonly [number, number])[]; readonly error: Error };
 
 /**
- * The prefix check, then the h1 hash of the zip. An entry failing its CRC-32
- * (or inflation) does not fail the module at once: the byte ranges of every
- * such entry are returned, so that only those chunks are fetched again.
+ * The h1 hash of a zip. An entry failing its CRC-32 (or inflation) does not
+ * fail the module at once: the byte ranges of every such entry are returned,
+ * so that only those chunks are fetched again. The caller has made the prefix
+ * check (checkZipPrefix) first, as go does; a ZipHasher runs this on another
+ * thread.
  */
-export async function hashZipLocating(mod: { readonly path: string; readonly version: string }, zip: ZipReader): Promise<ZipHashResult> {
-  checkZipPrefix(mod, zip);
+export async function hashZipOrLocate(zip: ZipReader): Promise<ZipHashResult> {
   try {
     return { ok: true, hash: await hashZip(zip) };
   } catch (err) {

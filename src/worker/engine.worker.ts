@@ -8,6 +8,8 @@ import { browserPorts, webLocks } from '../platform/browser/browserPorts.ts';
 import { ENGINE_CHANNEL } from '../platform/browser/engineProtocol.ts';
 import type { FromWorker } from '../platform/browser/engineProtocol.ts';
 import { openIdbStore } from '../platform/browser/idbStore.ts';
+import { workerZipHasher } from '../platform/browser/workerZipHasher.ts';
+import type { Port, ZipHashReply, ZipHashRequest } from '../platform/browser/workerZipHasher.ts';
 import type { Quota } from '../engine/ports.ts';
 import { startEngineHost } from './engineHost.ts';
 
@@ -21,6 +23,16 @@ function testQuota(): { quota?: Quota } {
   return { quota: { estimate: () => Promise.resolve({ usage: 0, quota }), persist: () => Promise.resolve(false) } };
 }
 
+/** Zip hashing workers: one per verification slot of the engine (two). */
+const ZIP_HASH_WORKERS = 2;
+
+/** Zips are hashed in workers of their own where this browser lets a worker start workers. */
+function zipHasher() {
+  if (typeof Worker === 'undefined') return {};
+  const spawn = () => new Worker(new URL('./zipHash.worker.ts', import.meta.url), { type: 'module', name: 'modcarry-zip-hash' }) as unknown as Port<ZipHashReply, ZipHashRequest>;
+  return { zipHasher: workerZipHasher(spawn, ZIP_HASH_WORKERS) };
+}
+
 startEngineHost(
   {
     postMessage: (m: FromWorker) => self.postMessage(m),
@@ -28,7 +40,7 @@ startEngineHost(
   },
   {
     openStore: () => openIdbStore(),
-    createEngine: (store) => createEngine(browserPorts(store, testQuota())),
+    createEngine: (store) => createEngine({ ...browserPorts(store, testQuota()), ...zipHasher() }),
     locks: webLocks(),
     channel: new BroadcastChannel(ENGINE_CHANNEL),
   },

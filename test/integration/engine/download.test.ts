@@ -14,8 +14,10 @@ import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modca
 import { collectJobBundle } from '../../../src/engine/bundle/exportInput.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
-import type { Http } from '../../../src/engine/ports.ts';
+import type { Http, ZipHasher } from '../../../src/engine/ports.ts';
 import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
+import { workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
+import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import type { FaultRule, FixtureProxy } from '../../support/fixtureProxy.ts';
 import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import type { Fixture } from './harness.ts';
@@ -47,12 +49,13 @@ async function run(
     goproxy?: string;
     extra?: Partial<typeof settings> & { stallTimeoutMs?: number };
     store?: ReturnType<typeof memoryStore>;
+    zipHasher?: ZipHasher;
   } = {},
 ) {
   proxy.setFaults(opts.faults ?? []);
   proxy.log.clear();
   const store = opts.store ?? memoryStore();
-  const ports = testPorts(store, opts.http);
+  const ports = { ...testPorts(store, opts.http), ...(opts.zipHasher !== undefined ? { zipHasher: opts.zipHasher } : {}) };
   const engine = createEngine(ports);
   const job = await engine.createJob(inputsFor(opts.goproxy ?? proxy.url), planFor(f, opts.goSum), { ...settings, ...opts.extra });
   const outcome = await engine.start(job.id);
@@ -397,6 +400,62 @@ describe('a zip that arrives whole in its first chunk', () => {
     expect(await engine.start(job.id)).toBe('done');
     expect(commits).toEqual([0]);
     expect(await store.getDownload(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+  });
+});
+
+describe('zips hashed by workers (a ZipHasher, as in the browser)', () => {
+  /** The browser's hasher over in-process workers, counting the zips it is given. */
+  function hasher() {
+    const log = workerLog();
+    const given: string[] = [];
+    const inner = workerZipHasher(() => fakeWorker(log), 2);
+    const zipHasher: ZipHasher = {
+      hash: (data) => {
+        given.push(data instanceof Uint8Array ? 'bytes' : 'blob');
+        return inner.hash(data);
+      },
+    };
+    return { zipHasher, given, log };
+  }
+
+  it('verifies a chunked zip (a Blob of its chunks) through a worker', async () => {
+    const h = hasher();
+    const r = await run({ zipHasher: h.zipHasher });
+    await expectVerified(r);
+    expect(h.given).toEqual(['blob']);
+    expect(h.log.spawned).toBe(1);
+  });
+
+  it('verifies a zip that arrived whole (its bytes) through a worker', async () => {
+    const h = hasher();
+    const r = await run({ zipHasher: h.zipHasher, extra: { chunkSize: 1 << 20 } });
+    await expectVerified(r);
+    expect(h.given).toEqual(['bytes']);
+  });
+
+  it('repairs a flipped byte from the ranges a worker located, re-fetching only the damaged entry\'s chunks', async () => {
+    const h = hasher();
+    const offset = f.dataOffsets[2]! + 10;
+    const r = await run({ zipHasher: h.zipHasher, faults: [{ path: ZIP_PATH, fault: { kind: 'flip', offset }, times: 1 }] });
+    await expectVerified(r);
+    const entryStart = f.dataOffsets[2]! - 30 - `${MOD_PATH}@${VERSION}/data2.bin`.length;
+    const expected: string[] = ['bytes=0-'];
+    for (let c = Math.floor(entryStart / CHUNK); c <= Math.floor(offset / CHUNK); c++) expected.push(`bytes=${c * CHUNK}-${(c + 1) * CHUNK - 1}`);
+    expect(zipRequests().map((e) => e.range)).toEqual(expected);
+    expect(r.log.some((e) => e.event === 'chunk-refetch' && /checksum error/.test(e.error ?? ''))).toBe(true);
+    expect(h.given).toEqual(['blob', 'blob']);
+  });
+
+  it('fails a hash that differs from go.sum with go\'s SECURITY ERROR', async () => {
+    const h = hasher();
+    const wrong = 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+    const r = await run({ zipHasher: h.zipHasher, goSum: { zip: [wrong], mod: [f.modHash] } });
+    const m = r.progress.modules[0]!;
+    expect(m.state).toBe('failed');
+    expect(m.failure?.kind).toBe('security');
+    expect(m.failure?.message).toContain(`verifying ${KEY}: checksum mismatch\n\tdownloaded: ${f.zipHash}\n\tgo.sum:     ${wrong}\n\nSECURITY ERROR`);
+    expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
+    expect(h.given).toEqual(['blob']);
   });
 });
 

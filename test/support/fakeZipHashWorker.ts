@@ -1,0 +1,60 @@
+/**
+ * A zip hashing worker (src/platform/browser/workerZipHasher.ts) in this
+ * process: its other end runs the real worker side (serveZipHashes), and
+ * messages cross as structured clones, asynchronously, as between threads.
+ */
+import { serveZipHashes } from '../../src/platform/browser/workerZipHasher.ts';
+import type { Port, ZipHashReply, ZipHashRequest } from '../../src/platform/browser/workerZipHasher.ts';
+
+/** What the fake workers of a test did: how many were started, and the most zips in their hands at once. */
+export interface WorkerLog {
+  spawned: number;
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export function workerLog(): WorkerLog {
+  return { spawned: 0, inFlight: 0, maxInFlight: 0 };
+}
+
+type Listener = (event: { data: never }) => void;
+
+/** A worker whose other end runs serveZipHashes in this process; messages cross as structured clones, asynchronously. */
+export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean } = {}): Port<ZipHashReply, ZipHashRequest> & { crash(): void } {
+  log.spawned++;
+  const toPage: Record<string, Listener[]> = { message: [], error: [] };
+  const toWorker: Listener[] = [];
+  let crashed = false;
+  const emit = (ls: Listener[], data: unknown) => setTimeout(() => ls.forEach((l) => l({ data: structuredClone(data) as never })), 0);
+  serveZipHashes({
+    postMessage: (m) => {
+      log.inFlight--;
+      if (!crashed) emit(toPage['message']!, m);
+    },
+    addEventListener: (type: string, l: Listener) => {
+      if (type === 'message') toWorker.push(l);
+    },
+  } as Port<ZipHashRequest, ZipHashReply>);
+  const crash = () => {
+    crashed = true;
+    emit(toPage['error']!, {});
+  };
+  let first = true;
+  return {
+    postMessage: (m) => {
+      log.inFlight++;
+      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
+      if (opts.crashOnFirst === true && first) {
+        first = false;
+        crash();
+        return;
+      }
+      emit(toWorker, m);
+    },
+    addEventListener: (type: string, l: Listener) => {
+      toPage[type]?.push(l);
+    },
+    crash,
+  } as Port<ZipHashReply, ZipHashRequest> & { crash(): void };
+}
+
