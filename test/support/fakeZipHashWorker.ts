@@ -9,12 +9,13 @@ import type { Port, ZipHashReply, ZipHashRequest } from '../../src/platform/brow
 /** What the fake workers of a test did: how many were started, and the most zips in their hands at once. */
 export interface WorkerLog {
   spawned: number;
+  terminated: number;
   inFlight: number;
   maxInFlight: number;
 }
 
 export function workerLog(): WorkerLog {
-  return { spawned: 0, inFlight: 0, maxInFlight: 0 };
+  return { spawned: 0, terminated: 0, inFlight: 0, maxInFlight: 0 };
 }
 
 type Listener = (event: { data: never }) => void;
@@ -55,6 +56,10 @@ export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean } = {}
       toPage[type]?.push(l);
     },
     crash,
+    terminate: () => {
+      crashed = true;
+      log.terminated++;
+    },
   } as Port<ZipHashReply, ZipHashRequest> & { crash(): void };
 }
 

@@ -39,6 +39,8 @@ export interface Port<In, Out> {
   postMessage(message: Out): void;
   addEventListener(type: 'message', listener: (event: { data: In }) => void): void;
   addEventListener(type: 'error', listener: (event: unknown) => void): void;
+  /** A Worker's; absent on the worker's side. */
+  terminate?(): void;
 }
 
 function toWire(err: unknown): WireError {
@@ -54,13 +56,18 @@ function fromWire(w: WireError): Error {
   return err;
 }
 
+/** hashZipOrLocate of the zip in data, on this thread. */
+async function hashHere(data: Blob | Uint8Array): Promise<ZipHashResult> {
+  return hashZipOrLocate(await openZip(data instanceof Uint8Array ? bytesSource(data) : blobSource(data)));
+}
+
 /** The worker's side: answers every request with hashZipOrLocate of its zip. */
 export function serveZipHashes(scope: Port<ZipHashRequest, ZipHashReply>): void {
   scope.addEventListener('message', (event) => {
     const { id, data } = event.data;
     void (async () => {
       try {
-        const r = await hashZipOrLocate(await openZip(data instanceof Uint8Array ? bytesSource(data) : blobSource(data)));
+        const r = await hashHere(data);
         scope.postMessage({ id, result: r.ok ? r : { ok: false, badRanges: r.badRanges, error: toWire(r.error) } });
       } catch (err) {
         scope.postMessage({ id, error: toWire(err) });
@@ -74,50 +81,74 @@ interface Slot {
   busy: boolean;
 }
 
+interface Job {
+  readonly data: Blob | Uint8Array;
+  resolve(r: ZipHashResult): void;
+  reject(e: Error): void;
+}
+
 /**
  * A ZipHasher over up to `size` workers made by spawn, each hashing one zip
  * at a time; requests beyond that wait in order. A worker is started on first
- * need. One that fails (its error event) fails the zip it had and is replaced
- * on the next request.
+ * need. When one cannot start or fails (its error event), it is terminated,
+ * the zip it had is hashed on this thread, and the next request starts
+ * another: a verdict never depends on a worker's health.
  */
 export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>, size: number): ZipHasher {
   const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
-  const queue: { data: Blob | Uint8Array; resolve(r: ZipHashResult): void; reject(e: Error): void }[] = [];
-  const current = new Map<Port<ZipHashReply, ZipHashRequest>, (reply: ZipHashReply) => void>();
+  const queue: Job[] = [];
+  /** The zip each worker has: its request id, and what to do with the answer or the worker's failure. */
+  const inFlight = new Map<Port<ZipHashReply, ZipHashRequest>, { id: number; answer(reply: ZipHashReply): void; failed(): void }>();
   let nextId = 1;
+
+  const start = (slot: Slot): Port<ZipHashReply, ZipHashRequest> => {
+    const w = spawn();
+    w.addEventListener('message', (event) => {
+      const f = inFlight.get(w);
+      if (f === undefined || event.data.id !== f.id) return;
+      inFlight.delete(w);
+      f.answer(event.data);
+    });
+    w.addEventListener('error', () => {
+      if (slot.worker === w) slot.worker = undefined;
+      w.terminate?.();
+      const f = inFlight.get(w);
+      inFlight.delete(w);
+      f?.failed();
+    });
+    return w;
+  };
+
+  const run = (slot: Slot, job: Job): void => {
+    slot.busy = true;
+    const finish = (result: Promise<ZipHashResult>): void => {
+      slot.busy = false;
+      pump();
+      result.then(job.resolve, (err: unknown) => job.reject(err instanceof Error ? err : new Error(String(err))));
+    };
+    let w: Port<ZipHashReply, ZipHashRequest>;
+    try {
+      w = slot.worker ??= start(slot);
+    } catch {
+      finish(hashHere(job.data));
+      return;
+    }
+    const id = nextId++;
+    inFlight.set(w, {
+      id,
+      answer: (reply) => {
+        if ('error' in reply) finish(Promise.reject(fromWire(reply.error)));
+        else finish(Promise.resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) }));
+      },
+      failed: () => finish(hashHere(job.data)),
+    });
+    w.postMessage({ id, data: job.data });
+  };
 
   const pump = (): void => {
     for (const slot of slots) {
-      if (slot.busy) continue;
-      const job = queue.shift();
-      if (job === undefined) return;
-      slot.busy = true;
-      const id = nextId++;
-      const done = (): void => {
-        slot.busy = false;
-        pump();
-      };
-      let worker = slot.worker;
-      if (worker === undefined) {
-        const w = spawn();
-        worker = w;
-        slot.worker = w;
-        w.addEventListener('message', (event) => current.get(w)?.(event.data));
-        w.addEventListener('error', () => {
-          // The worker is gone: its zip fails, the next request starts another.
-          if (slot.worker === w) slot.worker = undefined;
-          current.get(w)?.({ id: -1, error: { name: 'Error', message: 'modcarry: the zip hashing worker failed' } });
-        });
-      }
-      const w = worker;
-      current.set(w, (reply) => {
-        if (reply.id !== id && reply.id !== -1) return;
-        current.delete(w);
-        done();
-        if ('error' in reply) job.reject(fromWire(reply.error));
-        else job.resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) });
-      });
-      w.postMessage({ id, data: job.data });
+      if (queue.length === 0) return;
+      if (!slot.busy) run(slot, queue.shift()!);
     }
   };
 
