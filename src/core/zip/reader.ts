@@ -60,7 +60,11 @@ export interface ZipReader {
   readonly size: number;
   /** The archive comment (bytes decoded as UTF-8, lossy). */
   readonly comment?: string;
-  /** Inflates one entry, checking its size and CRC-32 like Go's File.Open. */
+  /**
+   * Inflates one entry, checking its size and CRC-32 like Go's File.Open. A
+   * stored entry may come back as a view of the source's own memory: callers
+   * must not modify the bytes.
+   */
   readEntry(entry: ZipEntry, opts?: ReadEntryOptions): Promise<Uint8Array>;
   /**
    * The SHA-256 of an entry's content, with every check of readEntry, computed
@@ -355,20 +359,6 @@ class BoundedBuffer implements EntrySink {
     this.length = 0;
   }
 
-  /**
-   * Allocates room for n bytes (at most limit) at once, for content whose
-   * length is known from bytes already in the source (a stored entry): no
-   * doubling, so no discarded intermediate buffers.
-   */
-  reserve(n: number): void {
-    const size = Math.min(n, this.limit);
-    if (size > this.buf.length) {
-      const grown = new Uint8Array(size);
-      grown.set(this.buf.subarray(0, this.length));
-      this.buf = grown;
-    }
-  }
-
   /** Takes data (at most limit bytes) as the whole content, without copying. */
   adopt(data: Uint8Array): void {
     this.buf = data;
@@ -459,9 +449,13 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     if (!out.append(chunk)) throw new InflateAbort(new ZipFormatError('format'));
     crc = crc32Update(crc, chunk);
   };
-  if (entry.method === 0) {
-    // Stored data is as long as it is in the source, so this bounds nothing a bomb could use.
-    if (out instanceof BoundedBuffer && dataEnd <= src.size) out.reserve(entry.compressedSize);
+  if (entry.method === 0 && out instanceof BoundedBuffer && dataEnd <= src.size && entry.compressedSize <= declared) {
+    // Stored data read whole is the content itself: one read (past the
+    // source's read-ahead window when large), kept without a copy.
+    const data = await src.read(dataStart, entry.compressedSize);
+    crc = crc32Update(0, data);
+    out.adopt(data);
+  } else if (entry.method === 0) {
     try {
       for await (const chunk of chunks(src, dataStart, dataEnd)()) sink(chunk);
     } catch (err) {

@@ -287,6 +287,26 @@ describe('openZip/readEntry', () => {
     expect(((await thrown(openZip(bytesSource(enc.encode('not a zip at all, not even close'))))) as Error).message).toBe('zip: not a valid zip file');
   });
 
+  it('reads a large stored entry without reading it in pieces or copying it', async () => {
+    const { readAheadSource } = await import('../../../src/core/zip/source.ts');
+    const data = randomBytes(3 << 20);
+    const z = writeZip([file('a', 'x', { method: 0 }), { name: 'big', data, method: 0 }]);
+    const reads: number[] = [];
+    const zip = await openZip(
+      readAheadSource(z.length, (offset, length) => {
+        reads.push(length);
+        return Promise.resolve(z.slice(offset, offset + length));
+      }),
+    );
+    reads.length = 0;
+    const got = await zip.readEntry(zip.entries[1]!);
+    expect(Buffer.from(got).equals(data)).toBe(true);
+    // The local header's read-ahead window holds the data, or one more read of its size does.
+    expect(reads.length).toBeLessThanOrEqual(2);
+    expect(reads.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(z.length + data.length);
+    expect(got.buffer.byteLength).toBe(reads.at(-1));
+  });
+
   it('reads entries from any source, e.g. a Blob', async () => {
     const z = writeZip([file('a', text)]);
     const { blobSource } = await import('../../../src/core/zip/source.ts');
