@@ -36,6 +36,7 @@ import { fetchHttp } from '../platform/browser/fetchHttp.ts';
 import { systemClock } from '../platform/browser/browserPorts.ts';
 import { openIdbStore } from '../platform/browser/idbStore.ts';
 import { throttleProgress } from '../platform/browser/throttleProgress.ts';
+import { toWireError } from '../platform/browser/engineProtocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -393,8 +394,7 @@ self.addEventListener('message', (event: MessageEvent) => {
       const value = await fn(...args, progress);
       self.postMessage({ kind: 'result', id, ok: true, value });
     } catch (err) {
-      const e = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
-      self.postMessage({ kind: 'result', id, ok: false, error: e });
+      self.postMessage({ kind: 'result', id, ok: false, error: toWireError(err) });
     }
   })();
 });

@@ -9,7 +9,7 @@
  *
  * A zip goes over as it is held: a Blob (stored chunks) is passed as a
  * handle, bytes (a zip that arrived whole) are copied. Errors come back as
- * name and message, a ZipFormatError with its code.
+ * name and message (engineProtocol's WireError), a ZipFormatError with its code.
  */
 import { hashZipOrLocate } from '../../engine/verifyModule.ts';
 import type { ZipHashResult } from '../../engine/verifyModule.ts';
@@ -18,21 +18,22 @@ import { ZipFormatError } from '../../core/zip/errors.ts';
 import type { ZipFormatCode } from '../../core/zip/errors.ts';
 import { openZip } from '../../core/zip/reader.ts';
 import { blobSource, bytesSource } from '../../core/zip/source.ts';
+import { fromWireError, toWireError } from './engineProtocol.ts';
+import type { WireError } from './engineProtocol.ts';
 
 export interface ZipHashRequest {
   readonly id: number;
   readonly data: Blob | Uint8Array;
 }
 
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
+/** An error as it crosses: a ZipFormatError keeps its code. */
+interface ZipWireError extends WireError {
   readonly code?: ZipFormatCode;
 }
 
-type WireResult = { readonly ok: true; readonly hash: string } | { readonly ok: false; readonly badRanges: readonly (readonly [number, number])[]; readonly error: WireError };
+type WireResult = { readonly ok: true; readonly hash: string } | { readonly ok: false; readonly badRanges: readonly (readonly [number, number])[]; readonly error: ZipWireError };
 
-export type ZipHashReply = { readonly id: number; readonly result: WireResult } | { readonly id: number; readonly error: WireError };
+export type ZipHashReply = { readonly id: number; readonly result: WireResult } | { readonly id: number; readonly error: ZipWireError };
 
 /** The part of a Worker (or of a worker's own scope) the two sides use. */
 export interface Port<In, Out> {
@@ -43,17 +44,12 @@ export interface Port<In, Out> {
   terminate?(): void;
 }
 
-function toWire(err: unknown): WireError {
-  if (err instanceof ZipFormatError) return { name: err.name, message: err.message, code: err.code };
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: 'Error', message: String(err) };
+function toWire(err: unknown): ZipWireError {
+  return err instanceof ZipFormatError ? { ...toWireError(err), code: err.code } : toWireError(err);
 }
 
-function fromWire(w: WireError): Error {
-  if (w.code !== undefined) return new ZipFormatError(w.code, w.message);
-  const err = new Error(w.message);
-  err.name = w.name;
-  return err;
+function fromWire(w: ZipWireError): Error {
+  return w.code !== undefined ? new ZipFormatError(w.code, w.message) : fromWireError(w);
 }
 
 /** hashZipOrLocate of the zip in data, on this thread. */

@@ -68,6 +68,18 @@ export function recordGroup(path: string): string {
   return m === null ? path : m[1]!;
 }
 
+/** items by the record group of their paths. */
+function byRecordGroup<T>(items: readonly T[], pathOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const g = recordGroup(pathOf(item));
+    const list = out.get(g);
+    if (list === undefined) out.set(g, [item]);
+    else list.push(item);
+  }
+  return out;
+}
+
 interface Journal {
   formatVersion: 1;
   record: DownloadRecord;
@@ -515,18 +527,8 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
     // are one write of their records after their bytes), then the deletions.
     // A crash leaves some groups done, which is what separate calls would.
     async commitFiles(puts, deletes) {
-      const groups = new Map<string, FilePut[]>();
-      for (const f of puts) {
-        const g = recordGroup(f.record.path);
-        groups.set(g, [...(groups.get(g) ?? []), f]);
-      }
-      await Promise.all([...groups].map(([g, fs]) => putGroup(g, fs)));
-      const gone = new Map<string, string[]>();
-      for (const path of deletes) {
-        const g = recordGroup(path);
-        gone.set(g, [...(gone.get(g) ?? []), path]);
-      }
-      await Promise.all([...gone].map(([g, paths]) => deleteGroup(g, paths)));
+      await Promise.all([...byRecordGroup(puts, (f) => f.record.path)].map(([g, fs]) => putGroup(g, fs)));
+      await Promise.all([...byRecordGroup(deletes, (path) => path)].map(([g, paths]) => deleteGroup(g, paths)));
     },
     async getDownload(path) {
       return (await journal(path))?.record;
