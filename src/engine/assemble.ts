@@ -64,6 +64,50 @@ export function chunksForRange(chunks: readonly ChunkRecord[], start: number, en
   return chunks.filter((c) => c.offset < end && c.offset + c.length > start).map((c) => c.index);
 }
 
+/** The memory a streamed Blob is read into. */
+const BLOB_READ_ROOM = 1 << 20;
+
+/**
+ * A Blob's bytes in order, as views of one reused buffer where its stream
+ * offers a BYOB reader (Chromium and Node do): a yielded view is valid only
+ * until the next is asked for. Else the stream's own pieces, a fresh buffer
+ * each, which a 400 MiB file turns into hundreds of MiB left for the collector.
+ */
+export async function* blobPieces(blob: Blob): AsyncGenerator<Uint8Array> {
+  const stream = blob.stream();
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    byob = undefined; // not a byte stream
+  }
+  if (byob === undefined) {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+  let buf = new Uint8Array(Math.min(BLOB_READ_ROOM, Math.max(1, blob.size)));
+  try {
+    for (;;) {
+      const r = await byob.read(buf);
+      if (r.value === undefined) return;
+      // The memory came back under a new ArrayBuffer; buf's old one is detached.
+      buf = new Uint8Array(r.value.buffer);
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await byob.cancel().catch(() => undefined);
+  }
+}
+
 /**
  * The SHA-256 of a Blob: read whole for one WebCrypto digest where that pays
  * (browsers, up to oneShotPays' bound: a chunk, a small file), else read as a
@@ -72,11 +116,6 @@ export function chunksForRange(chunks: readonly ChunkRecord[], start: number, en
 export async function sha256HexOfBlob(blob: Blob): Promise<string> {
   if (oneShotPays(blob.size)) return toHex(await sha256Digest(new Uint8Array(await blob.arrayBuffer())));
   const h = createSha256();
-  const reader = blob.stream().getReader();
-  for (;;) {
-    const r = await reader.read();
-    if (r.done) break;
-    h.update(r.value);
-  }
+  for await (const piece of blobPieces(blob)) h.update(piece);
   return h.hexDigest();
 }

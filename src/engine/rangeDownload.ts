@@ -23,7 +23,6 @@ import { discardBody, readBodyPrefix } from '../core/goproxy/http.ts';
 import { httpError, MAX_ERROR_BODY_BYTES } from '../core/goproxy/httpError.ts';
 import { redactURL } from '../core/goproxy/urls.ts';
 import { sha256Digest, toHex } from '../core/internal/sha256.ts';
-import type { StreamReader } from '../core/internal/webstd.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { RetryableError } from './classify.ts';
 import type { LogEvent, LogFields } from './changeLog.ts';
@@ -148,73 +147,140 @@ async function statusError(ctx: RangeContext, url: string, res: HttpResponseLike
   return err;
 }
 
-/** Reads a body piece by piece; a piece that does not arrive within the stall timeout aborts the request. */
-async function* pieces(ctx: RangeContext, url: string, res: HttpResponseLike, ac: AbortController): AsyncGenerator<Uint8Array> {
+/** read, unless the stall timeout passes first: then the request is aborted (RetryableError). */
+async function readOrStall<T>(ctx: RangeContext, url: string, ac: AbortController, read: Promise<T>): Promise<T> {
+  const timer = new AbortController();
+  const stall = ctx.clock.sleep(ctx.stallTimeoutMs, timer.signal).then(
+    () => 'stall' as const,
+    () => 'cancelled' as const,
+  );
+  let r: T | 'stall';
+  try {
+    r = await Promise.race([read, stall.then((s) => (s === 'stall' ? ('stall' as const) : new Promise<never>(() => undefined)))]);
+  } catch (err) {
+    throwIfAborted(ctx.signal);
+    throw new TransportError('read', redactURL(url), err);
+  } finally {
+    timer.abort();
+  }
+  if (r === 'stall') {
+    ac.abort(new Error('stalled'));
+    throw new RetryableError(`read ${JSON.stringify(redactURL(url))}: no data for ${ctx.stallTimeoutMs} ms`);
+  }
+  return r;
+}
+
+/**
+ * A body read into chunk-sized memory: yields a view of `size` bytes each time
+ * one is full and, at the end of the body, what is left when anything is. A
+ * yielded view is the consumer's only until it asks for the next one: then
+ * the same memory is refilled. `admit` is told the body's length so far
+ * before those bytes are kept, and throws to refuse them. `capacity` bounds
+ * the memory of a body known to be short: when admit refuses more than
+ * capacity − 1 bytes, capacity bytes suffice (a module zip of 30 KiB needs no
+ * 2 MiB buffer), and the spare byte lets an overlong body reach admit.
+ *
+ * Where the port offers a BYOB reader (fetch, in browsers and Node), the
+ * body is read straight into that memory, so a 400 MiB zip costs one buffer,
+ * not thousands of pieces left for the collector; other bodies are copied in
+ * piece by piece. A read that does not complete within the stall timeout
+ * aborts the request.
+ */
+async function* filledChunks(
+  ctx: RangeContext,
+  url: string,
+  res: HttpResponseLike,
+  ac: AbortController,
+  size: number,
+  capacity: number,
+  admit: (got: number) => void,
+): AsyncGenerator<Uint8Array> {
   const body = res.body;
   if (body === null) return;
+  const memory = Math.min(capacity, size);
+  let buf: Uint8Array = new Uint8Array(memory);
+  let fill = 0;
+  let got = 0;
+  function* copyIn(piece: Uint8Array): Generator<Uint8Array> {
+    got += piece.length;
+    admit(got);
+    let at = 0;
+    while (at < piece.length) {
+      const take = Math.min(size - fill, piece.length - at);
+      buf.set(piece.subarray(at, at + take), fill);
+      fill += take;
+      at += take;
+      if (fill === size) {
+        fill = 0;
+        yield buf;
+      }
+    }
+  }
   if (body instanceof Uint8Array) {
-    yield body;
+    yield* copyIn(body);
+    if (fill > 0) yield buf.subarray(0, fill);
     return;
   }
-  const reader: StreamReader<Uint8Array> = body.getReader();
+  const byob = body.getByobReader?.();
+  const plain = byob === undefined ? body.getReader() : undefined;
   const onAbort = (): void => ac.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   try {
     for (;;) {
-      const timer = new AbortController();
-      const stall = ctx.clock.sleep(ctx.stallTimeoutMs, timer.signal).then(
-        () => 'stall' as const,
-        () => 'cancelled' as const,
-      );
-      let r: Awaited<ReturnType<StreamReader<Uint8Array>['read']>> | 'stall';
-      try {
-        r = await Promise.race([reader.read(), stall.then((s) => (s === 'stall' ? ('stall' as const) : new Promise<never>(() => undefined)))]);
-      } catch (err) {
-        throwIfAborted(ctx.signal);
-        throw new TransportError('read', redactURL(url), err);
-      } finally {
-        timer.abort();
+      if (plain !== undefined) {
+        const r = await readOrStall(ctx, url, ac, plain.read());
+        if (r.done) break;
+        yield* copyIn(r.value);
+      } else if (byob !== undefined) {
+        // At most the free room: admit sees every byte before a chunk is full.
+        const r = await readOrStall(ctx, url, ac, byob.read(new Uint8Array(buf.buffer, fill, memory - fill)));
+        if (r.value === undefined) throw new TransportError('read', redactURL(url), new Error('the body was cancelled'));
+        // The memory came back under a new ArrayBuffer; buf's old one is detached.
+        buf = new Uint8Array(r.value.buffer, 0, memory);
+        if (r.done) break;
+        if (r.value.length === 0) continue;
+        got += r.value.length;
+        admit(got);
+        fill += r.value.length;
+        if (fill === size) {
+          fill = 0;
+          yield buf;
+        } else if (fill === memory) {
+          throw new Error(`modcarry: ${redactURL(url)}: ${got} bytes admitted into room for ${capacity - 1}`);
+        }
       }
-      if (r === 'stall') {
-        ac.abort(new Error('stalled'));
-        throw new RetryableError(`read ${JSON.stringify(redactURL(url))}: no data for ${ctx.stallTimeoutMs} ms`);
-      }
-      if (r.done) {
-        finished = true;
-        return;
-      }
-      if (r.value.length > 0) yield r.value;
     }
+    finished = true;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
+    const reader = byob ?? plain;
     if (!finished) {
       ac.abort(new Error('body abandoned'));
-      await reader.cancel().catch(() => undefined);
+      await reader?.cancel().catch(() => undefined);
     }
     try {
-      reader.releaseLock();
+      reader?.releaseLock();
     } catch {
       // cancelled readers may already be released
     }
   }
+  if (fill > 0) yield buf.subarray(0, fill);
 }
 
 /**
  * Consumes a body that starts at rec.bytes, committing whole chunks; returns
  * the progress record after the last commit.
  *
- * One chunk buffer serves the whole body: it is refilled only after
- * commitChunk has resolved, by when every store has written or copied the
- * bytes. A fresh buffer per chunk would live across several young-generation
- * collections, be promoted, and pile up as old-space garbage that only a full
- * collection frees (tens of MiB of RSS per zip in flight).
+ * One chunk's memory serves the whole body (filledChunks): it is refilled
+ * only after commitChunk has resolved, by when every store has written or
+ * copied the bytes. A fresh buffer per chunk would live across several
+ * young-generation collections, be promoted, and pile up as old-space garbage
+ * that only a full collection frees (tens of MiB of RSS per zip in flight).
  */
 async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac: AbortController, start: DownloadRecord, offerWhole: boolean): Promise<DownloadRecord> {
   let rec = start;
   const size = rec.chunkSize;
-  const buf = new Uint8Array(size);
-  let fill = 0;
   const total = rec.totalSize;
   const commit = async (data: Uint8Array, last: boolean): Promise<void> => {
     const chunk: ChunkRecord = { path: rec.path, index: rec.chunks, offset: rec.bytes, length: data.length, sha256: await sha256Hex(data) };
@@ -225,37 +291,33 @@ async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac
     rec = next;
     ctx.onProgress?.(rec);
   };
-  for await (const piece of pieces(ctx, url, res, ac)) {
-    let at = 0;
-    while (at < piece.length) {
-      const take = Math.min(size - fill, piece.length - at);
-      buf.set(piece.subarray(at, at + take), fill);
-      fill += take;
-      at += take;
-      const got = rec.bytes + fill;
-      if ((total !== undefined && got > total) || got > ctx.maxSize) {
-        ac.abort(new Error('too large'));
-        if (got > ctx.maxSize) throw new FileTooLargeError('downloaded zip file too large');
-        throw new RetryableError(`read ${JSON.stringify(redactURL(url))}: more bytes than the declared size ${total}`);
-      }
-      if (fill === size) {
-        await commit(buf, false);
-        fill = 0;
-      }
+  const admit = (got: number): void => {
+    const at = start.bytes + got;
+    if ((total !== undefined && at > total) || at > ctx.maxSize) {
+      ac.abort(new Error('too large'));
+      if (at > ctx.maxSize) throw new FileTooLargeError('downloaded zip file too large');
+      throw new RetryableError(`read ${JSON.stringify(redactURL(url))}: more bytes than the declared size ${total}`);
     }
+  };
+  // A body known to end within this chunk needs room for that much and one byte more (to notice a longer one).
+  const capacity = total !== undefined ? Math.min(size, total - start.bytes + 1) : size;
+  let tail: Uint8Array | undefined;
+  for await (const data of filledChunks(ctx, url, res, ac, size, capacity, admit)) {
+    if (data.length === size) await commit(data, false);
+    else tail = data;
   }
-  if (fill > 0) {
-    if (total !== undefined && rec.bytes + fill !== total) {
+  if (tail !== undefined) {
+    if (total !== undefined && rec.bytes + tail.length !== total) {
       throw new TransportError('read', redactURL(url), new Error('unexpected EOF'));
     }
     throwIfAborted(ctx.signal);
-    const whole: DownloadRecord = { ...rec, chunks: 1, bytes: fill, totalSize: fill, complete: true };
-    // buf is this call's own, so bytes handed over are never refilled.
-    if (offerWhole && rec.chunks === 0 && ctx.takeWhole?.(buf.subarray(0, fill), whole) === true) {
+    const whole: DownloadRecord = { ...rec, chunks: 1, bytes: tail.length, totalSize: tail.length, complete: true };
+    // The memory is this call's own, so bytes handed over are never refilled.
+    if (offerWhole && rec.chunks === 0 && ctx.takeWhole?.(tail, whole) === true) {
       ctx.onProgress?.(whole);
       return whole;
     }
-    await commit(buf.subarray(0, fill), true);
+    await commit(tail, true);
   } else if (!rec.complete) {
     if (total !== undefined && rec.bytes < total) throw new TransportError('read', redactURL(url), new Error('unexpected EOF'));
     rec = { ...rec, complete: true, totalSize: rec.bytes };
@@ -388,14 +450,13 @@ export async function refetchChunks(
       await restart(ctx, freshDownload(path, rec.url, rec.chunkSize), 'unexpected Content-Range while re-fetching a bad chunk');
       return 'restarted';
     }
-    const data = new Uint8Array(old.length);
-    let at = 0;
-    for await (const piece of pieces(ctx, rec.url, res, ac)) {
-      if (at + piece.length > data.length) throw new RetryableError(`read ${JSON.stringify(redactURL(rec.url))}: more bytes than the requested range`);
-      data.set(piece, at);
-      at += piece.length;
-    }
-    if (at !== data.length) throw new TransportError('read', redactURL(rec.url), new Error('unexpected EOF'));
+    // Room for one byte more than the range: a longer body is refused, not cut.
+    let data: Uint8Array | undefined;
+    const admit = (got: number): void => {
+      if (got > old.length) throw new RetryableError(`read ${JSON.stringify(redactURL(rec.url))}: more bytes than the requested range`);
+    };
+    for await (const piece of filledChunks(ctx, rec.url, res, ac, old.length + 1, old.length + 1, admit)) data = piece;
+    if (data === undefined || data.length !== old.length) throw new TransportError('read', redactURL(rec.url), new Error('unexpected EOF'));
     throwIfAborted(ctx.signal);
     const sha = await sha256Hex(data);
     const differs = sha !== old.sha256;

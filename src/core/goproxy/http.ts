@@ -13,8 +13,32 @@ export interface HttpHeadersLike {
   get(name: string): string | null;
 }
 
+/**
+ * A reader that fills the caller's memory (a WHATWG ReadableStreamBYOBReader):
+ * read(view) transfers view's ArrayBuffer and resolves with a view of the same
+ * memory, under a new ArrayBuffer, holding what was read. `view` is detached
+ * once read is called: the caller takes its memory back from the result's
+ * buffer (absent only when the stream was cancelled).
+ */
+export interface ByobReader {
+  read(view: Uint8Array): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
+  cancel(reason?: unknown): Promise<void>;
+  releaseLock(): void;
+}
+
+/** A streamed body: one reader of either kind may be taken. */
+export interface HttpBodyStream {
+  getReader(): StreamReader<Uint8Array>;
+  /**
+   * A BYOB reader where the stream is a byte stream (fetch's bodies, in
+   * browsers and Node), else undefined and getReader is still free. Reading
+   * into one reused buffer spares the allocation of a fresh piece per read.
+   */
+  getByobReader?(): ByobReader | undefined;
+}
+
 /** A response body: bytes, or a WHATWG ReadableStream of bytes. */
-export type HttpBody = Uint8Array | { getReader(): StreamReader<Uint8Array> } | null;
+export type HttpBody = Uint8Array | HttpBodyStream | null;
 
 /** One response as the port reports it. */
 export interface HttpResponseLike {

@@ -14,7 +14,7 @@
  * - An abort rethrows the signal's reason, so callers see their own cause.
  */
 import { TransportError } from '../../core/goproxy/http.ts';
-import type { Http, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
+import type { ByobReader, Http, HttpBodyStream, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
 import type { StreamReader } from '../../core/internal/webstd.ts';
 
 /** The same-origin relay paths the app's server provides (src/server). */
@@ -77,8 +77,12 @@ export function explainFetchFailure(url: string, origin: string | undefined, err
   return new Error(`network error: ${err.message}`, { cause: err });
 }
 
-/** A body reader whose read failures are TransportErrors naming the URL. */
-function readerOf(stream: ReadableStream<Uint8Array>, url: string, signal: AbortSignal | undefined): { getReader(): StreamReader<Uint8Array> } {
+/** Body readers whose read failures are TransportErrors naming the URL. */
+function readerOf(stream: ReadableStream<Uint8Array>, url: string, signal: AbortSignal | undefined): HttpBodyStream {
+  const failure = (err: unknown): unknown => {
+    if (signal?.aborted) return signal.reason;
+    return new TransportError('read', url, err instanceof TypeError ? new Error(`network error: ${err.message}`, { cause: err }) : err);
+  };
   return {
     getReader(): StreamReader<Uint8Array> {
       const reader = stream.getReader();
@@ -88,8 +92,27 @@ function readerOf(stream: ReadableStream<Uint8Array>, url: string, signal: Abort
             const r = await reader.read();
             return r.done ? { done: true } : { done: false, value: r.value };
           } catch (err) {
-            if (signal?.aborted) throw signal.reason;
-            throw new TransportError('read', url, err instanceof TypeError ? new Error(`network error: ${err.message}`, { cause: err }) : err);
+            throw failure(err);
+          }
+        },
+        cancel: (reason?: unknown) => reader.cancel(reason),
+        releaseLock: () => reader.releaseLock(),
+      };
+    },
+    getByobReader(): ByobReader | undefined {
+      let reader: ReadableStreamBYOBReader;
+      try {
+        reader = stream.getReader({ mode: 'byob' });
+      } catch {
+        return undefined; // not a byte stream
+      }
+      return {
+        async read(view: Uint8Array) {
+          try {
+            const r = await reader.read(view);
+            return { done: r.done, value: r.value };
+          } catch (err) {
+            throw failure(err);
           }
         },
         cancel: (reason?: unknown) => reader.cancel(reason),

@@ -11,7 +11,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Http, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
+import type { ByobReader, Http, HttpBodyStream, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
+import type { StreamReader } from '../../core/internal/webstd.ts';
 
 export interface NodeHttpOptions {
   /** Milliseconds to wait for headers, and at most between body chunks (default 30 000). */
@@ -94,34 +95,49 @@ export function nodeHttp(opts: NodeHttpOptions = {}): Http {
         return { status: res.status, statusText: res.statusText, headers: res.headers, body: null };
       }
       arm();
-      const reader = stream.getReader();
-      // The body reader re-arms the idle timer on every chunk and disarms at the end.
-      const body = {
-        getReader: () => ({
-          async read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }> {
-            try {
-              const r = await reader.read();
-              if (r.done) {
-                disarm();
-                return { done: true };
-              }
-              arm();
-              return { done: false, value: r.value };
-            } catch (err) {
-              disarm();
-              const reason: unknown = controller.signal.reason;
-              if (reason instanceof HttpTimeoutError) throw reason;
-              throw networkError(err);
-            }
-          },
-          async cancel(): Promise<void> {
-            disarm();
-            await reader.cancel().catch(() => undefined);
-          },
-          releaseLock(): void {
-            reader.releaseLock();
-          },
-        }),
+      // Every read re-arms the idle timer; the end of the body disarms it.
+      const guarded = async <T extends { done: boolean }>(read: Promise<T>): Promise<T> => {
+        try {
+          const r = await read;
+          if (r.done) disarm();
+          else arm();
+          return r;
+        } catch (err) {
+          disarm();
+          const reason: unknown = controller.signal.reason;
+          if (reason instanceof HttpTimeoutError) throw reason;
+          throw networkError(err);
+        }
+      };
+      const cancelling = (reader: { cancel(): Promise<void> }) => async (): Promise<void> => {
+        disarm();
+        await reader.cancel().catch(() => undefined);
+      };
+      const body: HttpBodyStream = {
+        getReader(): StreamReader<Uint8Array> {
+          const reader = stream.getReader();
+          return {
+            read: async () => {
+              const r = await guarded(reader.read());
+              return r.done ? { done: true } : { done: false, value: r.value };
+            },
+            cancel: cancelling(reader),
+            releaseLock: () => reader.releaseLock(),
+          };
+        },
+        getByobReader(): ByobReader | undefined {
+          let reader: ReadableStreamBYOBReader;
+          try {
+            reader = stream.getReader({ mode: 'byob' });
+          } catch {
+            return undefined; // not a byte stream
+          }
+          return {
+            read: (view: Uint8Array) => guarded(reader.read(view)),
+            cancel: cancelling(reader),
+            releaseLock: () => reader.releaseLock(),
+          };
+        },
       };
       return { status: res.status, statusText: res.statusText, headers: res.headers, body };
     },

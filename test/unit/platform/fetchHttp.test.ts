@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchHttp, explainFetchFailure } from '../../../src/platform/browser/fetchHttp.ts';
 import { readBody, TransportError } from '../../../src/core/goproxy/http.ts';
+import type { HttpBody } from '../../../src/core/goproxy/http.ts';
+import { readByob } from '../../support/readByob.ts';
 
 const BODY = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
 let server: Server;
@@ -69,6 +71,25 @@ describe('fetchHttp', () => {
     expect(missing.status).toBe(404);
     expect(missing.statusText).toBe('Not Found');
     expect(new TextDecoder().decode((await readBody(missing.body)).data)).toBe('not found: /nope');
+  });
+
+  it('offers a BYOB reader that fills the caller\'s memory', async () => {
+    const r = await fetchHttp({ origin: base }).get(`${base}/file`);
+    const reader = (r.body as Exclude<HttpBody, Uint8Array | null>).getByobReader?.();
+    expect(reader).toBeDefined();
+    const got = await readByob(reader!, 64 << 10);
+    expect(got.data).toEqual(BODY);
+    expect(got.inPlace).toBe(true);
+  });
+
+  it('turns a cut body read through the BYOB reader into TransportError read too', async () => {
+    const r = await fetchHttp({ origin: base }).get(`${base}/cut`);
+    const err = await readByob((r.body as Exclude<HttpBody, Uint8Array | null>).getByobReader!()!, 4096).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TransportError);
+    expect((err as TransportError).message).toMatch(new RegExp(`^read "${base}/cut": network error: `));
   });
 
   it('turns a body cut mid-stream into TransportError read', async () => {
