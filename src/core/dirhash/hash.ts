@@ -91,8 +91,17 @@ const STREAM_HASH_MIN = 16 << 20;
  */
 const NATIVE_STREAM_HASH_MIN = 1 << 20;
 
-/** A map key for raw name bytes that distinguishes every byte sequence. */
-function bytesKey(bytes: Uint8Array): string {
+/**
+ * A map key for an entry's raw name bytes that distinguishes every byte
+ * sequence: the bytes as Latin-1 code units. An ASCII name's key is its
+ * decoded name, the same string, so the common case builds nothing; only
+ * other names hold a unit of 0x80 or more, so the two kinds never collide.
+ */
+function nameKey(e: ZipEntry): string {
+  const bytes = e.nameBytes;
+  let ascii = true;
+  for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i]! < 0x80;
+  if (ascii) return e.name;
   let s = '';
   for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
   return s;
@@ -105,7 +114,7 @@ function bytesKey(bytes: Uint8Array): string {
  * content of its last entry, as Go's name-to-file map does.
  */
 export async function hashZip(zip: ZipReader): Promise<string> {
-  const keys = zip.entries.map((e) => bytesKey(e.nameBytes));
+  const keys = zip.entries.map(nameKey);
   const last = new Map<string, ZipEntry>();
   zip.entries.forEach((e, i) => last.set(keys[i]!, e));
   const targets = new Map<ZipEntry, ZipEntry>();

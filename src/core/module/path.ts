@@ -17,27 +17,35 @@ import { goQuote, goQuoteRune } from './quote.ts';
 /** A JavaScript string with a lone surrogate is the analogue of Go's invalid UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-/** Letters, digits and `-._~`: safe in URLs and file names, and free of `%` and `+` ambiguity. */
-const isModulePathChar = (c: string): boolean => /^[-._~0-9A-Za-z]$/.test(c);
-
-/** Import paths additionally allow '+', historically used for names like `c++`. */
-const isImportPathChar = (c: string): boolean => isModulePathChar(c) || c === '+';
-
 /**
- * File names allow every Unicode letter, ASCII digits, space and the ASCII
- * punctuation ``!#$%&()+,-.=@[]^_{}~``; excluded are shell metacharacters and
- * separators that some OS treats specially (" ' * < > ? ` | / \ :).
+ * The characters a path element may hold, per kind, as regular-expression
+ * class bodies. Module paths: letters, digits and `-._~` (safe in URLs and file
+ * names, free of `%` and `+` ambiguity). Import paths add '+', historically
+ * used for names like `c++`. File names allow every Unicode letter, ASCII
+ * digits, space and the ASCII punctuation ``!#$%&()+,-.=@[]^_{}~``; excluded
+ * are shell metacharacters and separators that some OS treats specially
+ * (" ' * < > ? ` | / \ :).
  */
-const isFileNameChar = (c: string): boolean => /^[0-9A-Za-z!#$%&()+,\-.=@[\]^_{}~ ]$/.test(c) || /^\p{L}$/u.test(c);
+const ELEMENT_CHARS: Readonly<Record<PathKind, string>> = {
+  module: '\\-._~0-9A-Za-z',
+  import: '\\-._~0-9A-Za-z+',
+  file: '0-9A-Za-z!#$%&()+,\\-.=@[\\]^_{}~ \\p{L}',
+};
+
+const classOf = (make: (body: string) => RegExp): Readonly<Record<PathKind, RegExp>> => ({
+  module: make(ELEMENT_CHARS.module),
+  import: make(ELEMENT_CHARS.import),
+  file: make(ELEMENT_CHARS.file),
+});
+
+/** One character (code point) of each kind. */
+const CHAR_OK = classOf((body) => new RegExp(`^[${body}]$`, 'u'));
+
+/** A whole element of allowed characters: one test where the per-character walk would run for every element. */
+const ELEMENT_OK = classOf((body) => new RegExp(`^[${body}]*$`, 'u'));
 
 /** The first element of a module path is an LDH domain name in lower case. */
 const isFirstElementChar = (c: string): boolean => /^[-.0-9a-z]$/.test(c);
-
-const CHAR_OK: Readonly<Record<PathKind, (c: string) => boolean>> = {
-  module: isModulePathChar,
-  import: isImportPathChar,
-  file: isFileNameChar,
-};
 
 /**
  * Reserved device names on Windows. Matching is ASCII case-insensitive; no
@@ -66,9 +74,11 @@ export function pathElementError(elem: string, kind: PathKind): string | undefin
   if (/^\.+$/.test(elem)) return `invalid path element ${goQuote(elem)}`;
   if (elem[0] === '.' && kind === 'module') return 'leading dot in path element';
   if (elem.endsWith('.')) return 'trailing dot in path element';
-  const ok = CHAR_OK[kind];
-  for (const c of elem) {
-    if (!ok(c)) return `invalid char ${goQuoteRune(c.codePointAt(0) as number)}`;
+  if (!ELEMENT_OK[kind].test(elem)) {
+    const ok = CHAR_OK[kind];
+    for (const c of elem) {
+      if (!ok.test(c)) return `invalid char ${goQuoteRune(c.codePointAt(0) as number)}`;
+    }
   }
   const short = shortName(elem);
   if (WINDOWS_RESERVED.test(short)) return `${goQuote(short)} disallowed as path element component on Windows`;

@@ -16,7 +16,7 @@
  * which starts the parent check at len(subtree hashes) rather than at the
  * number of distinct root-group tiles, every non-root tile is checked.
  */
-import { HASH_SIZE, TlogError, hashEqual, nodeHash, shl, shr, splitStoredHashIndex, storedHashIndex, subTreeIndex } from './tlog.ts';
+import { HASH_SIZE, TlogError, hashEqual, nodeHash, nodeHashSync, shl, shr, splitStoredHashIndex, storedHashIndex, subTreeIndex } from './tlog.ts';
 import type { Hash, HashReader, Tree } from './tlog.ts';
 
 export interface Tile {
@@ -113,12 +113,24 @@ export function tileForIndex(h: number, index: number): Tile {
   return tileForIndexRange(h, index).tile;
 }
 
-/** The hash of a span of tile data: the data itself for one entry, else the Merkle hash of its halves. */
+/**
+ * The hash of a span of tile data: the data itself for one entry, else the
+ * Merkle hash of its halves. Go halves the span recursively and fails once a
+ * half is empty, so only 2^k whole entries have a hash; the same tree is
+ * computed here bottom up, pairs hashed in place one level at a time.
+ */
 export async function tileHash(data: Uint8Array): Promise<Hash> {
-  if (data.length === 0) throw new TlogError('bad math in tileHash');
-  if (data.length === HASH_SIZE) return data.slice();
-  const n = data.length / 2;
-  return nodeHash(await tileHash(data.subarray(0, n)), await tileHash(data.subarray(n)));
+  const n = data.length / HASH_SIZE;
+  if (!Number.isInteger(n) || n < 1 || (n & (n - 1)) !== 0) throw new TlogError('bad math in tileHash');
+  const level = data.slice();
+  for (let width = n; width > 1; width /= 2) {
+    // Node i overwrites entry i only after its pair (2i, 2i+1) is read; later pairs lie beyond it.
+    for (let i = 0; i < width / 2; i++) {
+      const at = 2 * i * HASH_SIZE;
+      level.set(nodeHashSync(level.subarray(at, at + HASH_SIZE), level.subarray(at + HASH_SIZE, at + 2 * HASH_SIZE)), i * HASH_SIZE);
+    }
+  }
+  return level.slice(0, HASH_SIZE);
 }
 
 /** The stored hash with the given index, computed from tile t's data. */

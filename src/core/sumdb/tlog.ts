@@ -95,13 +95,20 @@ export function recordHash(data: Uint8Array): Promise<Hash> {
   return Promise.resolve(sha256Sync(buf));
 }
 
+/** 0x01 || left || right, refilled per node: sha256Sync is synchronous, so no two nodes share it at once. */
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE);
+NODE_INPUT[0] = 0x01;
+
+/** An interior node hash, SHA-256(0x01 || left || right), on this thread (65 bytes never pay for WebCrypto). */
+export function nodeHashSync(left: Hash, right: Hash): Hash {
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 1 + HASH_SIZE);
+  return sha256Sync(NODE_INPUT);
+}
+
 /** An interior node hash: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Hash, right: Hash): Promise<Hash> {
-  const buf = new Uint8Array(1 + 2 * HASH_SIZE);
-  buf[0] = 0x01;
-  buf.set(left, 1);
-  buf.set(right, 1 + HASH_SIZE);
-  return Promise.resolve(sha256Sync(buf));
+  return Promise.resolve(nodeHashSync(left, right));
 }
 
 /**

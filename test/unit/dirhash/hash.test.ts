@@ -91,6 +91,15 @@ describe('hashZip', () => {
     expect(await zipHash(z)).toBe('h1:' + createHash('sha256').update(summary).digest('base64'));
   });
 
+  it('tells apart names that differ only in bytes UTF-8 cannot decode, and non-ASCII names from ASCII ones', async () => {
+    // 'm/a' + 0xff and 'm/a' + 0xfe both decode to "m/a\uFFFD"; 0xc3 0x83 decodes to 'Ã', Latin-1 0xc3 alone.
+    const names = [new Uint8Array([0x6d, 0x2f, 0x61, 0xff]), new Uint8Array([0x6d, 0x2f, 0x61, 0xfe]), new Uint8Array([0x6d, 0x2f, 0xc3, 0x83]), new Uint8Array([0x6d, 0x2f, 0xc3])];
+    const z = writeZip(names.map((name, i) => ({ name, data: enc.encode(`${i}\n`) })));
+    const order = [0, 1, 2, 3].sort((a, b) => compareBytes(names[a]!, names[b]!));
+    const summary = Buffer.concat(order.flatMap((i) => [Buffer.from(`${createHash('sha256').update(`${i}\n`).digest('hex')}  `), Buffer.from(names[i]!), Buffer.from('\n')]));
+    expect(await zipHash(z)).toBe('h1:' + createHash('sha256').update(summary).digest('base64'));
+  });
+
   it('fails on an entry whose data is bad', async () => {
     const z = writeZip([{ name: 'a', data: enc.encode('hello'), crc32: 5 }]);
     await expect(zipHash(z)).rejects.toThrow('zip: checksum error');

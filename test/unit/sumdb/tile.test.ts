@@ -5,12 +5,13 @@ import {
   parseTilePath,
   readTileData,
   tileForIndex,
+  tileHash,
   tileHashReader,
   tileParent,
   tilePath,
 } from '../../../src/core/sumdb/tile.ts';
 import type { Tile, TileReader } from '../../../src/core/sumdb/tile.ts';
-import { storedHashIndex, storedHashes, treeHash } from '../../../src/core/sumdb/tlog.ts';
+import { HASH_SIZE, nodeHash, storedHashIndex, storedHashes, treeHash } from '../../../src/core/sumdb/tlog.ts';
 import type { Hash, HashReader } from '../../../src/core/sumdb/tlog.ts';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -149,5 +150,31 @@ describe('tileHashReader', () => {
     await expect(hashFromTile(t, data, storedHashIndex(0, 0))).rejects.toThrowError('index 0 is in tile/2/0/000.p/1 not tile/2/0/001');
     await expect(hashFromTile(t, data.subarray(0, 64), storedHashIndex(0, 4))).rejects.toThrowError('data len 64 too short for tile tile/2/0/001');
     expect(await hashFromTile(t, data, storedHashIndex(1, 2))).toEqual((await src.readHashes([storedHashIndex(1, 2)]))[0]);
+  });
+});
+
+describe('tileHash', () => {
+  /** Go's definition, word for word: the data for one entry, else the node of the two halves' hashes. */
+  async function halving(data: Uint8Array): Promise<Hash> {
+    if (data.length === 0) throw new Error('bad math in tileHash');
+    if (data.length === HASH_SIZE) return data.slice();
+    const n = Math.floor(data.length / 2);
+    return nodeHash(await halving(data.subarray(0, n)), await halving(data.subarray(n)));
+  }
+
+  it('is the Merkle hash of 2^k entries, as the recursive halving defines it', async () => {
+    for (const entries of [1, 2, 4, 8, 64, 256]) {
+      const data = new Uint8Array(entries * HASH_SIZE).map((_, i) => (i * 31 + entries) & 0xff);
+      const before = data.slice();
+      expect(await tileHash(data)).toEqual(await halving(data));
+      expect(data).toEqual(before); // the caller's tile data is not touched
+    }
+  });
+
+  it('fails, as go does, for a span that is not 2^k whole entries', async () => {
+    for (const bytes of [0, 16, 33, 3 * HASH_SIZE, 6 * HASH_SIZE, 100 * HASH_SIZE]) {
+      await expect(tileHash(new Uint8Array(bytes))).rejects.toThrowError('bad math in tileHash');
+      await expect(halving(new Uint8Array(bytes))).rejects.toThrowError('bad math in tileHash');
+    }
   });
 });
