@@ -35,7 +35,7 @@ import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
 import { classifyError } from './classify.ts';
 import type { JobRecord } from './job.ts';
 import { moduleKey } from './job.ts';
-import type { FailureKind, ModuleStateRecord } from './moduleState.ts';
+import type { CheckSource, FailureKind, ModuleStateRecord } from './moduleState.ts';
 import { isFinal, plannedState, transition } from './moduleState.ts';
 import type { DownloadRecord, EnginePorts, FilePut, FileRecord, ModuleState } from './ports.ts';
 import { StorageFullError } from './ports.ts';
@@ -668,9 +668,8 @@ export class JobRunner {
         storedZipHash = verifiedZip.hash;
       }
 
-      const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
-      const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(storedZipHash !== undefined ? { zip: storedZipHash } : {}) };
-      const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb));
+      // A zip verified here was checked together with this .mod: that answer stands.
+      const { modHash, checkedBy } = verifiedZip ?? (await this.#checkHashes(m, mod, storedZipHash));
       // Staging done first: the verdict deletes what it wrote. (Its failure
       // cost only the chance to skip a fetch next time.)
       await staging?.catch(() => undefined);
@@ -712,8 +711,7 @@ export class JobRunner {
   ): Promise<boolean> {
     const kind = classifyError(err).kind;
     if (mod === undefined || (kind !== 'not-found' && kind !== 'refused')) return false;
-    const modHash = await hashGoMod(mod.data);
-    const checkedBy = await this.#meta.use(this.signal, () => checkHashes(m, { mod: modHash }, this.#deps.sumdb));
+    const { modHash, checkedBy } = await this.#checkHashes(m, mod, undefined);
     await this.#commitVerified(paths, { mod, info });
     await this.#setState(key, 'fetching', { modHash, checkedBy });
     return true;
@@ -738,8 +736,7 @@ export class JobRunner {
     }
     const r = await this.#hashZip(mv, zip, whole);
     if (!r.ok) return undefined;
-    await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
-    return { hash: r.hash, data: whole };
+    return this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, whole);
   }
 
   /**
@@ -753,15 +750,23 @@ export class JobRunner {
     return hasher !== undefined ? hasher.hash(data) : hashZipOrLocate(zip);
   }
 
+  /** The .mod's hash and a zip hash already known, against go.sum and the checksum database. */
+  async #checkHashes(m: PlannedModule, mod: { data: Uint8Array } | undefined, zipHash: string | undefined): Promise<{ modHash: string | undefined; checkedBy: CheckSource[] }> {
+    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
+    const hashes = { ...(modHash !== undefined ? { mod: modHash } : {}), ...(zipHash !== undefined ? { zip: zipHash } : {}) };
+    return { modHash, checkedBy: await this.#meta.use(this.signal, () => checkHashes(m, hashes, this.#deps.sumdb)) };
+  }
+
   /**
    * What a zip whose h1 is known must still pass before its verdict, in go's
    * order: its h1 (and the .mod's) against go.sum and the checksum database,
-   * then go's extraction rules.
+   * then go's extraction rules. Returns the verified zip with what checked it,
+   * which the verdict reuses rather than asking again.
    */
-  async #checkHashedZip(m: PlannedModule, zip: ZipReader, hash: string, mod: { data: Uint8Array } | undefined, zipPath: string): Promise<void> {
-    const modHash = mod !== undefined ? await hashGoMod(mod.data) : undefined;
-    await this.#meta.use(this.signal, () => checkHashes(m, { zip: hash, ...(modHash !== undefined ? { mod: modHash } : {}) }, this.#deps.sumdb));
+  async #checkHashedZip(m: PlannedModule, zip: ZipReader, hash: string, mod: { data: Uint8Array } | undefined, zipPath: string, data: Blob | Uint8Array): Promise<VerifiedZip> {
+    const { modHash, checkedBy } = await this.#checkHashes(m, mod, hash);
     checkExtractable({ path: m.fetchPath, version: m.fetchVersion }, zip, zipPath);
+    return { hash, data, modHash, checkedBy };
   }
 
   /** Stores a zip taken whole as the one committed chunk of a complete download. */
@@ -814,10 +819,7 @@ export class JobRunner {
         }
         if (zip !== undefined) {
           const r = await this.#hashZip(mv, zip, assembled.blob);
-          if (r.ok) {
-            await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip);
-            return { hash: r.hash, data: assembled.blob };
-          }
+          if (r.ok) return this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob);
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
         }
@@ -848,6 +850,10 @@ type TransitionPatch = Parameters<typeof transition>[3];
 interface VerifiedZip {
   readonly hash: string;
   readonly data: Blob | Uint8Array;
+  /** The .mod's hash, when the .mod was checked with the zip. */
+  readonly modHash: string | undefined;
+  /** What vouched for the zip's (and that .mod's) hash. */
+  readonly checkedBy: CheckSource[];
 }
 
 /** A zip that arrived whole in its first chunk, and the progress record it would have had. */
