@@ -336,12 +336,21 @@ async function restart(ctx: RangeContext, rec: DownloadRecord, why: string): Pro
  * Downloads url into the store under path (a module-cache path) until the
  * progress record is complete, resuming whatever is committed. A progress
  * record for another URL, or with another chunk size, is started over.
+ * `stored` is the progress record as the caller has just read it (its
+ * `record` undefined when there is none), saving a store read; without it the
+ * record is read here.
  */
-export async function downloadRanged(ctx: RangeContext, path: string, url: string, chunkSize: number): Promise<DownloadRecord> {
-  let rec = await ctx.store.getDownload(path);
+export async function downloadRanged(
+  ctx: RangeContext,
+  path: string,
+  url: string,
+  chunkSize: number,
+  stored?: { readonly record: DownloadRecord | undefined },
+): Promise<DownloadRecord> {
+  let rec = stored !== undefined ? stored.record : await ctx.store.getDownload(path);
   // Whether the store holds a record for path: a file taken whole (takeWhole)
   // must leave none behind, so only a download that stored nothing offers it.
-  let stored = rec !== undefined;
+  let holds = rec !== undefined;
   if (rec === undefined) {
     // Nothing stored yet: the first chunk's commit (or the completion of an
     // empty file) writes the progress record, so no commit is spent here.
@@ -350,7 +359,7 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
     await ctx.log('restart', { bytes: rec.bytes, detail: rec.url !== url ? 'the file now comes from another URL' : 'the chunk size changed' });
     rec = freshDownload(path, url, chunkSize);
     await ctx.store.resetDownload(rec);
-    stored = true;
+    holds = true;
   }
   let checkedSpace = false;
   while (!rec.complete) {
@@ -367,7 +376,7 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
         const why = changed ? 'the validator changed' : cr === undefined ? 'unreadable Content-Range' : badTotal ? 'the file size changed' : 'the range does not continue the download';
         rec = freshDownload(path, url, chunkSize);
         await restart(ctx, rec, why);
-        stored = true;
+        holds = true;
         continue;
       }
       if (rec.bytes === 0) {
@@ -378,7 +387,7 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
       const fresh: DownloadRecord = { ...freshDownload(path, url, chunkSize), ...validators(res.headers), ...(len !== null && /^\d+$/.test(len) ? { totalSize: Number(len) } : {}) };
       if (rec.bytes > 0) {
         await restart(ctx, fresh, 'the server answered a Range request with 200 (ignored the range or the file changed)');
-        stored = true;
+        holds = true;
       }
       rec = fresh;
     } else if (res.status === 416) {
@@ -407,8 +416,8 @@ export async function downloadRanged(ctx: RangeContext, path: string, url: strin
         throw err;
       }
     }
-    rec = await consume(ctx, url, res, ac, rec, !stored);
-    stored = true;
+    rec = await consume(ctx, url, res, ac, rec, !holds);
+    holds = true;
   }
   return rec;
 }

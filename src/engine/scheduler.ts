@@ -547,15 +547,18 @@ export class JobRunner {
     const existing = await this.#deps.ports.store.getDownload(zipPath);
     if (existing === undefined || existing.chunks === 0) this.#freshZips.add(zipPath);
     else this.#freshZips.delete(zipPath);
-    if (existing !== undefined && proxies.some((p) => p.url !== 'off' && p.url !== 'direct' && p.url !== 'noproxy' && versionFileURL(p.url, path, version, 'zip') === existing.url)) {
+    const resumable = existing !== undefined && proxies.some((p) => p.url !== 'off' && p.url !== 'direct' && p.url !== 'noproxy' && versionFileURL(p.url, path, version, 'zip') === existing.url);
+    if (resumable && existing !== undefined) {
       try {
-        await downloadRanged(ctx, zipPath, existing.url, existing.chunkSize);
+        await downloadRanged(ctx, zipPath, existing.url, existing.chunkSize, { record: existing });
         return whole;
       } catch (err) {
         if (classifyError(err).kind !== 'not-found') throw versionError({ path, version }, err as Error);
       }
     }
     const private_ = matchPrefixPatterns(env.GONOPROXY, path);
+    // Unless a resumption used it, the record read above still holds for the first proxy tried.
+    let known: { record: DownloadRecord | undefined } | undefined = resumable ? undefined : { record: existing };
     try {
       await tryProxies(
         proxies,
@@ -567,7 +570,9 @@ export class JobRunner {
           if (p.url === 'off') throw proxyOffError();
           if (p.url === 'direct') throw new DirectUnsupportedError();
           if (p.url === 'noproxy') throw new UseProxyError();
-          return downloadRanged(ctx, zipPath, versionFileURL(p.url, path, version, 'zip'), chunkSize);
+          const stored = known;
+          known = undefined;
+          return downloadRanged(ctx, zipPath, versionFileURL(p.url, path, version, 'zip'), chunkSize, stored);
         },
         this.signal,
       );

@@ -123,6 +123,22 @@ describe('engine downloads through the fixture proxy', () => {
     expect(r.progress.counts.verified).toBe(1);
   });
 
+  it('reads the zip\'s download record once to download it and once to assemble its chunks', async () => {
+    const inner = memoryStore();
+    const reads: string[] = [];
+    const store = {
+      ...inner,
+      getDownload: (path: string) => {
+        reads.push(path);
+        return inner.getDownload(path);
+      },
+    };
+    await expectVerified(await run({ store }));
+    // The third read is expectVerified's own check.
+    const zp = zipFile(MOD_PATH, VERSION);
+    expect(reads).toEqual([zp, zp, zp]);
+  });
+
   it('survives 20 connection resets at random offsets, re-fetching at most one chunk per reset', async () => {
     const rnd = (() => {
       let s = 12345;

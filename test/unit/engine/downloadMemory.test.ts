@@ -221,6 +221,67 @@ describe('downloadRanged over a byte stream (BYOB)', () => {
   });
 });
 
+describe('downloadRanged with the record its caller read', () => {
+  function counting(inner: EngineStore): { store: EngineStore; reads: () => number } {
+    let n = 0;
+    return {
+      store: {
+        ...inner,
+        getDownload: (path) => {
+          n++;
+          return inner.getDownload(path);
+        },
+      },
+      reads: () => n,
+    };
+  }
+
+  it('does not read the record again when told there is none', async () => {
+    const file = fileOf(2 * CHUNK + 10);
+    const { store, reads } = counting(memoryStore());
+    const rec = await downloadRanged(ctxFor(store, file, 5000), 'p', 'http://127.0.0.1:1/x.zip', CHUNK, { record: undefined });
+    expect(rec).toMatchObject({ complete: true, chunks: 3, bytes: file.length });
+    expect(reads()).toBe(0);
+  });
+
+  it('resumes from the record it is given, asking for the rest of the file', async () => {
+    const file = fileOf(3 * CHUNK);
+    const inner = memoryStore();
+    // One chunk stored by an earlier, interrupted run.
+    await inner.commitChunk({ path: 'p', index: 0, offset: 0, length: CHUNK, sha256: sha(file.subarray(0, CHUNK)) }, file.slice(0, CHUNK), {
+      formatVersion: 1,
+      path: 'p',
+      url: 'http://127.0.0.1:1/x.zip',
+      chunkSize: CHUNK,
+      chunks: 1,
+      bytes: CHUNK,
+      complete: false,
+      totalSize: file.length,
+    });
+    const { store, reads } = counting(inner);
+    const ranges: string[] = [];
+    const ctx: RangeContext = {
+      ...ctxFor(store, file, 0),
+      http: {
+        get: async (_url, init) => {
+          const range = init?.headers?.['Range'] ?? '';
+          ranges.push(range);
+          const from = Number(/^bytes=(\d+)-$/.exec(range)?.[1] ?? 0);
+          const { res } = byteStreamResponse(file.slice(from), 7000);
+          return { ...res, status: 206, headers: { get: (h: string) => (h.toLowerCase() === 'content-range' ? `bytes ${from}-${file.length - 1}/${file.length}` : null) } };
+        },
+      },
+    };
+    const known = await inner.getDownload('p');
+    const rec = await downloadRanged(ctx, 'p', 'http://127.0.0.1:1/x.zip', CHUNK, { record: known });
+    expect(ranges).toEqual([`bytes=${CHUNK}-`]);
+    expect(rec).toMatchObject({ complete: true, chunks: 3, bytes: file.length });
+    expect(reads()).toBe(0);
+    const chunks = await inner.listChunks('p');
+    expect(chunks.map((c) => c.sha256)).toEqual([0, 1, 2].map((i) => sha(file.subarray(i * CHUNK, (i + 1) * CHUNK))));
+  });
+});
+
 describe('refetchChunks', () => {
   async function stored(file: Uint8Array): Promise<EngineStore> {
     const store = memoryStore();
