@@ -95,6 +95,19 @@ export interface FileRecord {
   readonly verified: boolean;
   /** Milliseconds since the epoch. */
   readonly storedAt: number;
+  /**
+   * For a file assembled from download chunks: the SHA-256 of each
+   * consecutive slice of `size` bytes (the last may be shorter), the chunks'
+   * own hashes. A re-check can then take one-shot digests slice by slice
+   * (WebCrypto) instead of one incremental hash of the whole in JS.
+   */
+  readonly slices?: FileSlices;
+}
+
+/** SHA-256s of a file's consecutive slices of `size` bytes; the last slice may be shorter. */
+export interface FileSlices {
+  readonly size: number;
+  readonly sha256: readonly string[];
 }
 
 /** Progress of one ranged download (a zip), keyed by its module-cache path. */

@@ -37,7 +37,7 @@ import type { JobRecord } from './job.ts';
 import { moduleKey } from './job.ts';
 import type { CheckSource, FailureKind, ModuleStateRecord } from './moduleState.ts';
 import { isFinal, plannedState, transition } from './moduleState.ts';
-import type { DownloadRecord, EnginePorts, FilePut, FileRecord, ModuleState } from './ports.ts';
+import type { ChunkRecord, DownloadRecord, EnginePorts, FilePut, FileRecord, FileSlices, ModuleState } from './ports.ts';
 import { StorageFullError } from './ports.ts';
 import type { RangeContext } from './rangeDownload.ts';
 import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
@@ -431,9 +431,10 @@ export class JobRunner {
   }
 
   /** A file with its record (SHA-256 computed here), for commitFiles. */
-  async #fileEntry(path: string, data: Uint8Array | Blob, verified: boolean): Promise<FilePut> {
+  async #fileEntry(path: string, data: Uint8Array | Blob, verified: boolean, slices?: FileSlices): Promise<FilePut> {
     const sha256 = data instanceof Uint8Array ? await sha256Hex(data) : await sha256HexOfBlob(data);
-    return { record: { formatVersion: 1, path, size: data instanceof Uint8Array ? data.length : data.size, sha256, verified, storedAt: this.#deps.ports.clock.now() }, data };
+    const size = data instanceof Uint8Array ? data.length : data.size;
+    return { record: { formatVersion: 1, path, size, sha256, verified, storedAt: this.#deps.ports.clock.now(), ...(slices !== undefined ? { slices } : {}) }, data };
   }
 
   /**
@@ -446,7 +447,7 @@ export class JobRunner {
     files: { zip?: VerifiedZip | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
   ): Promise<void> {
     const puts: FilePut[] = [];
-    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true, files.zip.slices), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
     if (files.mod !== undefined && !files.mod.verified) puts.push(await this.#fileEntry(paths.mod, files.mod.data, true));
     if (files.info !== undefined && !files.info.verified) puts.push(await this.#fileEntry(paths.info, files.info.data, true));
     await this.#deps.ports.store.commitFiles(puts, [STAGING_DIR + '/' + paths.mod, STAGING_DIR + '/' + paths.info]);
@@ -824,7 +825,7 @@ export class JobRunner {
         }
         if (zip !== undefined) {
           const r = await this.#hashZip(mv, zip, assembled.blob);
-          if (r.ok) return this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob);
+          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks) };
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
         }
@@ -859,6 +860,19 @@ interface VerifiedZip {
   readonly modHash: string | undefined;
   /** What vouched for the zip's (and that .mod's) hash. */
   readonly checkedBy: CheckSource[];
+  /** The hashes of the chunks it was assembled from, kept in its file record. */
+  readonly slices?: FileSlices;
+}
+
+/**
+ * A complete download's chunk hashes as the slices of its file: every chunk
+ * but the last is chunkSize long, so they are (the store's records are
+ * checked, not assumed).
+ */
+function chunkSlices(rec: DownloadRecord, chunks: readonly ChunkRecord[]): FileSlices | undefined {
+  const size = rec.chunkSize;
+  const uniform = chunks.every((c, i) => c.index === i && c.offset === i * size && (i === chunks.length - 1 ? c.length > 0 && c.length <= size : c.length === size));
+  return uniform && chunks.length > 0 ? { size, sha256: chunks.map((c) => c.sha256) } : undefined;
 }
 
 /** A zip that arrived whole in its first chunk, and the progress record it would have had. */

@@ -135,7 +135,7 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       await s.putFile(fileRecord('staging/cache/a.info', info, false), info);
       await s.commitFiles(
         [
-          { record: { ...fileRecord('cache/a.zip', new Uint8Array(zip.size), true) }, data: zip },
+          { record: { ...fileRecord('cache/a.zip', new Uint8Array(zip.size), true), slices: { size: 8, sha256: ['a'.repeat(64), 'b'.repeat(64)] } }, data: zip },
           { record: fileRecord('cache/a.mod', mod, true), data: mod },
           { record: fileRecord('cache/a.info', info, true), data: info },
         ],
@@ -147,6 +147,8 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
         ['cache/a.zip', true],
       ]);
       expect(await bytesOf(await s.getFile('cache/a.zip'))).toEqual(enc.encode('PK zip bytes'));
+      // A record's slice hashes are kept with it.
+      expect((await s.getFileRecords(['cache/a.zip']))[0]?.slices).toEqual({ size: 8, sha256: ['a'.repeat(64), 'b'.repeat(64)] });
       expect(await s.listFiles('staging/')).toEqual([]);
       // Nothing to do is not an error.
       await s.commitFiles([], []);

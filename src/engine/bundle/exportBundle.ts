@@ -49,6 +49,7 @@ import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, Manif
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
 import { coalesceChunks } from './coalesce.ts';
 import { createSha256, oneShotPays, sha256Digest, sha256Hex, toHex } from '../../core/internal/sha256.ts';
+import type { FileSlices } from '../ports.ts';
 
 /** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
 export type BundleBody = Blob | (() => ReadableStream<Uint8Array>);
@@ -60,6 +61,8 @@ export interface BundleSourceFile {
   body: BundleBody;
   /** Lower-case hex SHA-256, when the store already knows it. */
   sha256?: string;
+  /** Its slices' SHA-256s (FileRecord.slices), which then stand in for re-hashing the whole. */
+  slices?: FileSlices;
 }
 
 export interface ExportInput {
@@ -173,6 +176,41 @@ interface PlannedFile {
   size: number;
   sha256: string;
   body: BundleBody | Uint8Array;
+  slices?: FileSlices;
+}
+
+/** Whether slices cover exactly size bytes (every slice but the last full, the last not empty). */
+function slicesCover(slices: FileSlices, size: number): boolean {
+  const n = slices.sha256.length;
+  return slices.size > 0 && n > 0 && (n - 1) * slices.size < size && size <= n * slices.size;
+}
+
+/**
+ * A stored file read slice by slice, each slice checked against its recorded
+ * SHA-256 with one one-shot digest (WebCrypto in browsers, far faster than
+ * an incremental hash in JS) before it enters the tar. The slices' hashes
+ * were recorded with the whole file's, from the same bytes, so every slice
+ * matching is the whole file matching.
+ */
+function checkedSlices(path: string, blob: Blob, slices: FileSlices): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const at = i * slices.size;
+        if (at >= blob.size) return controller.close();
+        const end = Math.min(blob.size, at + slices.size);
+        const piece = new Uint8Array(await blob.slice(at, end).arrayBuffer());
+        const got = toHex(await sha256Digest(piece));
+        if (piece.length !== end - at || got !== slices.sha256[i]) {
+          throw new Error(`${path}: content changed during export (bytes ${at}-${end - 1}: SHA-256 ${got}, recorded ${slices.sha256[i]})`);
+        }
+        i++;
+        controller.enqueue(piece);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function gzipStream(level: number, mtime: Date): TransformStream<Uint8Array, Uint8Array> {
@@ -227,7 +265,8 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
       if (h.size !== f.size) throw new Error(`${f.path}: body has ${h.size} bytes, want ${f.size}`);
       sha = h.sha256;
     }
-    planned.set(f.path, { path: f.path, size: f.size, sha256: sha, body: f.body });
+    // Slices stand in for the whole hash only beside the record's own hash, computed from the same bytes.
+    planned.set(f.path, { path: f.path, size: f.size, sha256: sha, body: f.body, ...(f.sha256 !== undefined && f.slices !== undefined ? { slices: f.slices } : {}) });
   }
 
   let modules = [...input.modules];
@@ -349,6 +388,11 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
         await writeBytes(f.path, data);
         continue;
       }
+      const entry = (): WritableStream<Uint8Array> => controller.add({ name: f.path, size: f.size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 });
+      if (f.slices !== undefined && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
+        await checkedSlices(f.path, f.body, f.slices).pipeTo(entry());
+        continue;
+      }
       const h = createSha256();
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, c) {
@@ -356,9 +400,7 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
           c.enqueue(chunk);
         },
       });
-      await bodyStream(f.body)
-        .pipeThrough(hashing)
-        .pipeTo(controller.add({ name: f.path, size: f.size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 }));
+      await bodyStream(f.body).pipeThrough(hashing).pipeTo(entry());
       const got = h.hexDigest();
       if (got !== f.sha256) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
     }

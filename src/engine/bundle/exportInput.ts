@@ -81,7 +81,7 @@ export async function collectJobBundle(store: EngineStore, job: JobRecord, opts:
     const rec = records[i];
     if (rec === undefined || !rec.verified) return undefined;
     const body = await store.getFile(path);
-    return body === undefined ? undefined : { path, size: rec.size, body, sha256: rec.sha256 };
+    return body === undefined ? undefined : { path, size: rec.size, body, sha256: rec.sha256, ...(rec.slices !== undefined ? { slices: rec.slices } : {}) };
   });
   for (const f of found) if (f !== undefined) files.push(f);
   return { files, modules, unverified };

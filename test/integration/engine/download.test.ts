@@ -7,6 +7,7 @@
  * changed). Also: GOPROXY fall-through, 403, go.sum mismatch, offline pause,
  * quota pause, pause/resume and one runner per job.
  */
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cacheInfoText, parseInfo } from '../../../src/core/goproxy/info.ts';
@@ -137,6 +138,16 @@ describe('engine downloads through the fixture proxy', () => {
     // The third read is expectVerified's own check.
     const zp = zipFile(MOD_PATH, VERSION);
     expect(reads).toEqual([zp, zp, zp]);
+  });
+
+  it('records the hashes of the chunks a zip was assembled from as its file\'s slices', async () => {
+    const r = await run();
+    await expectVerified(r);
+    const rec = await r.store.getFileRecord(zipFile(MOD_PATH, VERSION));
+    const slices = Array.from({ length: Math.ceil(f.zip.length / CHUNK) }, (_, i) => createHash('sha256').update(f.zip.subarray(i * CHUNK, (i + 1) * CHUNK)).digest('hex'));
+    expect(slices.length).toBeGreaterThan(1);
+    expect(rec?.slices).toEqual({ size: CHUNK, sha256: slices });
+    expect(rec?.sha256).toBe(createHash('sha256').update(f.zip).digest('hex'));
   });
 
   it('survives 20 connection resets at random offsets, re-fetching at most one chunk per reset', async () => {
@@ -382,6 +393,8 @@ describe('a zip that arrives whole in its first chunk', () => {
     const r = await runWhole([]);
     await expectVerified(r);
     expect(r.commits).toEqual([]);
+    // Never chunked: its record has the whole file's hash only.
+    expect((await r.store.getFileRecord(zipFile(MOD_PATH, VERSION)))?.slices).toBeUndefined();
     expect(zipRequests().map((e) => e.range)).toEqual(['bytes=0-']);
     expect(r.progress.bytes).toBe(f.zip.length);
   });
