@@ -102,9 +102,23 @@ function parentDir(p: string): string {
 /** x/mod's collisionChecker: case-folded names, each remembered as file or directory. */
 class CollisionChecker {
   private readonly seen = new Map<string, { path: string; isDir: boolean }>();
+  /**
+   * check(dir, true) per directory path. Its answer never changes: a folded
+   * name, once seen, keeps its first path and kind, so every lookup along
+   * the directory's parents gives what it gave the first time. Go walks the
+   * parents again for every file; the verdicts are the same.
+   */
+  private readonly dirs = new Map<string, { rule: ZipRule; reason: string } | undefined>();
 
   /** The rule and reason p breaks, checking its parents as directories; undefined when fine. */
   check(p: string, isDir: boolean): { rule: ZipRule; reason: string } | undefined {
+    if (isDir && this.dirs.has(p)) return this.dirs.get(p);
+    const r = this.#check(p, isDir);
+    if (isDir) this.dirs.set(p, r);
+    return r;
+  }
+
+  #check(p: string, isDir: boolean): { rule: ZipRule; reason: string } | undefined {
     const fold = strToFold(p);
     const other = this.seen.get(fold);
     if (other !== undefined) {

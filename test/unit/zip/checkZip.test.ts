@@ -130,6 +130,14 @@ describe('assertZipExtractable: golang.org/x/mod/zip rules with go texts', () =>
     );
   });
 
+  it('reports every file under a colliding directory, and files under a sound directory as valid, wherever they come', async () => {
+    const zip = await zipOf([at(p, 'A'), at(p, 'a/x.go'), at(p, 'ok/1.go'), at(p, 'a/y.go'), at(p, 'ok/deeper/2.go'), at(p, 'a/z/w.go'), at(p, 'ok/3.go'), { name: `${p}@${V}/a/`, dir: true }]);
+    const r = checkZip({ path: p, version: V }, zip);
+    expect(r.valid).toEqual(['A', 'ok/1.go', 'ok/deeper/2.go', 'ok/3.go'].map((n) => `${p}@${V}/${n}`));
+    expect(r.invalid.map((e) => [e.rule, e.path])).toEqual(['a/x.go', 'a/y.go', 'a/z/w.go', 'a/'].map((n) => ['case-collision', `${p}@${V}/${n}`]));
+    expect(r.invalid[2]?.message).toBe(`${p}@${V}/a/z/w.go: case-insensitive file name collision: "A" and "a"`);
+  });
+
   it('refuses a zip file over 500 MiB before looking at entries', async () => {
     const real = await zipOf([at(p, 'a:b')]);
     const huge: ZipReader = { ...real, size: MAX_ZIP_FILE + 1 };
