@@ -7,6 +7,7 @@
  */
 import type { ChunkRecord, DownloadRecord, EngineStore } from './ports.ts';
 import { createSha256, oneShotPays, sha256Digest, toHex } from '../core/internal/sha256.ts';
+import { byobReaderOf } from '../core/internal/webstd.ts';
 
 /** The store lost or never had a chunk the progress record counts. */
 export class MissingChunkError extends Error {
@@ -73,14 +74,9 @@ const BLOB_READ_ROOM = 1 << 20;
  * until the next is asked for. Else the stream's own pieces, a fresh buffer
  * each, which a 400 MiB file turns into hundreds of MiB left for the collector.
  */
-export async function* blobPieces(blob: Blob): AsyncGenerator<Uint8Array> {
+export async function* blobPiecesInPlace(blob: Blob): AsyncGenerator<Uint8Array> {
   const stream = blob.stream();
-  let byob: ReadableStreamBYOBReader | undefined;
-  try {
-    byob = stream.getReader({ mode: 'byob' });
-  } catch {
-    byob = undefined; // not a byte stream
-  }
+  const byob = byobReaderOf<ReadableStreamBYOBReader>(stream);
   if (byob === undefined) {
     const reader = stream.getReader();
     try {
@@ -116,6 +112,6 @@ export async function* blobPieces(blob: Blob): AsyncGenerator<Uint8Array> {
 export async function sha256HexOfBlob(blob: Blob): Promise<string> {
   if (oneShotPays(blob.size)) return toHex(await sha256Digest(new Uint8Array(await blob.arrayBuffer())));
   const h = createSha256();
-  for await (const piece of blobPieces(blob)) h.update(piece);
+  for await (const piece of blobPiecesInPlace(blob)) h.update(piece);
   return h.hexDigest();
 }

@@ -43,6 +43,18 @@ export interface StreamReader<T> {
   releaseLock(): void;
 }
 
+/**
+ * A stream's BYOB reader, or undefined where the stream is not a byte stream
+ * (getReader throws a TypeError then, and the stream stays unlocked).
+ */
+export function byobReaderOf<R>(stream: { getReader(options: { mode: 'byob' }): R }): R | undefined {
+  try {
+    return stream.getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
+  }
+}
+
 /** A WHATWG ReadableStream, as much of it as core needs. */
 export interface ByteStream {
   getReader(): StreamReader<Uint8Array>;

@@ -15,6 +15,7 @@
  */
 import { TransportError } from '../../core/goproxy/http.ts';
 import type { ByobReader, Http, HttpBodyStream, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
+import { byobReaderOf } from '../../core/internal/webstd.ts';
 import type { StreamReader } from '../../core/internal/webstd.ts';
 
 /** The same-origin relay paths the app's server provides (src/server). */
@@ -100,12 +101,8 @@ function readerOf(stream: ReadableStream<Uint8Array>, url: string, signal: Abort
       };
     },
     getByobReader(): ByobReader | undefined {
-      let reader: ReadableStreamBYOBReader;
-      try {
-        reader = stream.getReader({ mode: 'byob' });
-      } catch {
-        return undefined; // not a byte stream
-      }
+      const reader = byobReaderOf<ReadableStreamBYOBReader>(stream);
+      if (reader === undefined) return undefined;
       return {
         async read(view: Uint8Array) {
           try {

@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { ByobReader, Http, HttpBodyStream, HttpGetInit, HttpResponseLike } from '../../core/goproxy/http.ts';
+import { byobReaderOf } from '../../core/internal/webstd.ts';
 import type { StreamReader } from '../../core/internal/webstd.ts';
 
 export interface NodeHttpOptions {
@@ -126,12 +127,8 @@ export function nodeHttp(opts: NodeHttpOptions = {}): Http {
           };
         },
         getByobReader(): ByobReader | undefined {
-          let reader: ReadableStreamBYOBReader;
-          try {
-            reader = stream.getReader({ mode: 'byob' });
-          } catch {
-            return undefined; // not a byte stream
-          }
+          const reader = byobReaderOf<ReadableStreamBYOBReader>(stream);
+          if (reader === undefined) return undefined;
           return {
             read: (view: Uint8Array) => guarded(reader.read(view)),
             cancel: cancelling(reader),

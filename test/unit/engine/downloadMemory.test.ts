@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HttpResponseLike } from '../../../src/core/goproxy/http.ts';
-import { blobPieces, findBadChunks, sha256HexOfBlob } from '../../../src/engine/assemble.ts';
+import { blobPiecesInPlace, findBadChunks, sha256HexOfBlob } from '../../../src/engine/assemble.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import type { ChunkRecord, Clock, DownloadRecord, EngineStore } from '../../../src/engine/ports.ts';
 import { downloadRanged, refetchChunks } from '../../../src/engine/rangeDownload.ts';
@@ -341,12 +341,12 @@ describe('findBadChunks in Node', () => {
   });
 });
 
-describe('blobPieces', () => {
+describe('blobPiecesInPlace', () => {
   it('reads a Blob in order into one reused megabyte of memory', async () => {
     const file = fileOf((3 << 20) + 12345);
     const seen: Uint8Array[] = [];
     const memories = new Set<number>();
-    for await (const piece of blobPieces(new Blob([file]))) {
+    for await (const piece of blobPiecesInPlace(new Blob([file]))) {
       memories.add(piece.buffer.byteLength);
       seen.push(piece.slice());
     }
@@ -370,14 +370,14 @@ describe('blobPieces', () => {
         }),
     });
     const seen: Uint8Array[] = [];
-    for await (const piece of blobPieces(plain)) seen.push(piece);
+    for await (const piece of blobPiecesInPlace(plain)) seen.push(piece);
     expect(seen.map((p) => p.length)).toEqual([70_000, 130_000]);
     expect(Buffer.concat(seen)).toEqual(Buffer.from(file));
   });
 
   it('yields nothing for an empty Blob', async () => {
     const seen: Uint8Array[] = [];
-    for await (const piece of blobPieces(new Blob([]))) seen.push(piece);
+    for await (const piece of blobPiecesInPlace(new Blob([]))) seen.push(piece);
     expect(seen).toEqual([]);
   });
 });
