@@ -32,7 +32,7 @@
  */
 import { createTarPacker } from 'modern-tar';
 import { Gzip } from 'fflate';
-import { utf8Encode } from '../../core/internal/webstd.ts';
+import { hasNativeIncrementalSha256, utf8Encode } from '../../core/internal/webstd.ts';
 import { bundleLatestFile, parseCachePath, sumdbSupportedFile } from '../../core/modcache/layout.ts';
 import { versionListFromFileNames } from '../../core/modcache/versionList.ts';
 import {
@@ -389,7 +389,8 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
         continue;
       }
       const entry = (): WritableStream<Uint8Array> => controller.add({ name: f.path, size: f.size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 });
-      if (f.slices !== undefined && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
+      // Where the runtime hashes incrementally in native code (Node) the whole hash costs no more.
+      if (f.slices !== undefined && !hasNativeIncrementalSha256() && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
         await checkedSlices(f.path, f.body, f.slices).pipeTo(entry());
         continue;
       }

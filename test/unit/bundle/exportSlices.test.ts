@@ -1,16 +1,23 @@
 /**
  * A stored file assembled from download chunks carries its slices' SHA-256s
- * (FileRecord.slices): the export re-checks it slice by slice with one-shot
- * digests instead of one incremental hash, refuses a changed slice by its
- * byte range, and falls back to the whole hash when the slices do not
- * describe the file.
+ * (FileRecord.slices): where the runtime has no native incremental SHA-256
+ * (a browser; forced here), the export re-checks a file too big to read whole
+ * slice by slice with one-shot digests, refuses a changed slice by its byte
+ * range, and falls back to the whole hash when the slices do not describe
+ * the file.
  */
 import { createHash } from 'node:crypto';
 import { unpackTar } from 'modern-tar';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as webstd from '../../../src/core/internal/webstd.ts';
 import type { BundleSourceFile } from '../../../src/engine/bundle/exportBundle.ts';
 import { buildFixture, exportInput, exportToBytes, goModule } from './bundleFixture.ts';
 import type { Fixture } from './bundleFixture.ts';
+
+vi.mock('../../../src/core/internal/webstd.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof webstd>()),
+  hasNativeIncrementalSha256: () => false,
+}));
 
 const SLICE = 1 << 20;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -22,8 +29,8 @@ let path: string;
 beforeAll(async () => {
   fx = await buildFixture([goModule('example.com/a', 'v1.0.0', { 'a.go': 'package a\n' })]);
   path = fx.files.find((f) => f.path.endsWith('.zip'))!.path;
-  // Bigger than the export's whole-read bound, so it streams.
-  big = new Uint8Array(3 * SLICE + 12345).map((_, i) => (i * 2654435761) >>> 24);
+  // Bigger than the export's whole-read bound (16 MiB here), so it streams.
+  big = new Uint8Array(17 * SLICE + 12345).map((_, i) => (i * 2654435761) >>> 24);
 });
 
 /** The fixture with its zip replaced by `body`, recorded with big's hash and the given slices. */
@@ -50,7 +57,7 @@ describe('exporting a file with slice hashes', () => {
   });
 
   it('hashes the whole file when the slices do not cover it, and still refuses changed bytes', async () => {
-    const short = { size: SLICE, sha256: sliceHashes(big).slice(0, 3) };
+    const short = { size: SLICE, sha256: sliceHashes(big).slice(0, 17) };
     const out = await exportToBytes(exportInput(fx, { files: withBig(big, short) }), { compression: 'none' });
     expect(sha((await unpackTar(out.bytes)).find((e) => e.header.name === path)!.data!)).toBe(sha(big));
     const changed = big.slice();
