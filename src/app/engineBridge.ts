@@ -62,8 +62,8 @@ export function createEngineBridge(worker: WorkerLike = startWorker()): EngineBr
         else p?.reject(fromWireError(msg.error));
         break;
       }
-      case 'event':
-        for (const l of [...listeners]) l(msg.event);
+      case 'events':
+        for (const event of msg.events) for (const l of [...listeners]) l(event);
         break;
       case 'role':
         role = msg.role;

@@ -18,6 +18,10 @@ import type { Engine, EngineEvent } from '../engine/engine.ts';
 import type { EngineStore, Locks } from '../engine/ports.ts';
 import { ENGINE_LOCK, NotLeaderError, READ_ONLY_CALLS, toWireError } from '../platform/browser/engineProtocol.ts';
 import type { EngineCallName, EngineMethods, FromWorker, Role, ToWorker } from '../platform/browser/engineProtocol.ts';
+import { eventBatcher } from '../platform/browser/eventBatcher.ts';
+
+/** Engine events reach the page (and other tabs) in one message per this many ms at most. */
+const EVENT_BATCH_MS = 100;
 
 /** The worker global scope, as much of it as the host uses. */
 export interface HostScope {
@@ -25,9 +29,9 @@ export interface HostScope {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
-/** A BroadcastChannel, as much of it as the host uses. */
+/** A BroadcastChannel, as much of it as the host uses: the leader's events, in batches. */
 export interface ChannelLike {
-  postMessage(message: EngineEvent): void;
+  postMessage(message: EngineEvent[]): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
@@ -62,10 +66,11 @@ export function startEngineHost(scope: HostScope, deps: HostDeps): EngineHost {
   const becomeLeader = async (): Promise<void> => {
     const store = await storeP;
     engine = deps.createEngine(store);
-    engine.onEvent((event) => {
-      scope.postMessage({ kind: 'event', event });
-      deps.channel.postMessage(event);
-    });
+    const batch = eventBatcher<EngineEvent>((events) => {
+      scope.postMessage({ kind: 'events', events });
+      deps.channel.postMessage(events);
+    }, EVENT_BATCH_MS);
+    engine.onEvent((event) => batch.add(event));
     setRole('leader');
     engine.wake('app start');
     await resumeRunning(engine, store);
@@ -94,7 +99,8 @@ export function startEngineHost(scope: HostScope, deps: HostDeps): EngineHost {
       setRole('follower');
       decided('follower');
       deps.channel.addEventListener('message', (e) => {
-        if (role === 'follower') scope.postMessage({ kind: 'event', event: e.data as EngineEvent });
+        // A leader of an older version (a tab not yet updated) sends events one by one.
+        if (role === 'follower') scope.postMessage({ kind: 'events', events: Array.isArray(e.data) ? (e.data as EngineEvent[]) : [e.data as EngineEvent] });
       });
       await deps.locks.withLock(ENGINE_LOCK, async () => {
         await becomeLeader();

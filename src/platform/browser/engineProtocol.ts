@@ -51,7 +51,8 @@ export type Role = 'leader' | 'follower';
 export type FromWorker =
   | { kind: 'result'; id: number; ok: true; value: unknown }
   | { kind: 'result'; id: number; ok: false; error: WireError }
-  | { kind: 'event'; event: EngineEvent }
+  /** Engine events in the order they happened, gathered for up to 100 ms (eventBatcher). */
+  | { kind: 'events'; events: EngineEvent[] }
   | { kind: 'role'; role: Role }
   /** The worker could not start (no IndexedDB, blocked upgrade …). */
   | { kind: 'fatal'; error: WireError };
