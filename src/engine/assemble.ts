@@ -86,7 +86,7 @@ export async function* blobPiecesInPlace(blob: Blob): AsyncGenerator<Uint8Array>
         yield r.value;
       }
     } finally {
-      await reader.cancel().catch(() => undefined);
+      void reader.cancel().catch(() => undefined);
     }
   }
   let buf = new Uint8Array(Math.min(BLOB_READ_ROOM, Math.max(1, blob.size)));
@@ -100,7 +100,8 @@ export async function* blobPiecesInPlace(blob: Blob): AsyncGenerator<Uint8Array>
       yield r.value;
     }
   } finally {
-    await byob.cancel().catch(() => undefined);
+    // Releases the stream when the consumer stopped early; nothing waits on it.
+    void byob.cancel().catch(() => undefined);
   }
 }
 

@@ -256,8 +256,9 @@ async function* filledChunks(
     ctx.signal.removeEventListener('abort', onAbort);
     const reader = byob ?? plain;
     if (!finished) {
+      // The request is aborted first; the cancel only tidies up, so nothing waits on it.
       ac.abort(new Error('body abandoned'));
-      await reader?.cancel().catch(() => undefined);
+      void reader?.cancel().catch(() => undefined);
     }
     try {
       reader?.releaseLock();
