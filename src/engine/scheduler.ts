@@ -865,13 +865,13 @@ interface VerifiedZip {
 }
 
 /**
- * A complete download's chunk hashes as the slices of its file: every chunk
- * but the last is chunkSize long, so they are (the store's records are
- * checked, not assumed).
+ * A complete download's chunk hashes as the slices of its file, when every
+ * chunk but the last is chunkSize long (assembleChunks has already checked
+ * that they are in order and contiguous).
  */
 function chunkSlices(rec: DownloadRecord, chunks: readonly ChunkRecord[]): FileSlices | undefined {
   const size = rec.chunkSize;
-  const uniform = chunks.every((c, i) => c.index === i && c.offset === i * size && (i === chunks.length - 1 ? c.length > 0 && c.length <= size : c.length === size));
+  const uniform = chunks.every((c, i) => (i === chunks.length - 1 ? c.length > 0 && c.length <= size : c.length === size));
   return uniform && chunks.length > 0 ? { size, sha256: chunks.map((c) => c.sha256) } : undefined;
 }
 

@@ -122,21 +122,23 @@ function bodyStream(body: BundleBody): ReadableStream<Uint8Array> {
 const PIECE_BYTES = 1 << 20;
 
 /**
- * A Blob as a stream of PIECE_BYTES slices. Blob.stream() yields 64 KiB
- * chunks (Node's file-backed Blobs, Chromium's), and every chunk costs a
- * promise hop through each stage of the tar pipeline; 1 MiB pieces cut those
- * hops sixteenfold, and pull() reads the next piece only when asked, so at
- * most one piece waits.
+ * A Blob as a stream of slices of pieceBytes (PIECE_BYTES unless given), each
+ * passed to check, when given, before it is enqueued. Blob.stream() yields
+ * 64 KiB chunks (Node's file-backed Blobs, Chromium's), and every chunk costs
+ * a promise hop through each stage of the tar pipeline; 1 MiB pieces cut
+ * those hops sixteenfold, and pull() reads the next piece only when asked, so
+ * at most one piece waits.
  */
-function blobPieces(blob: Blob): ReadableStream<Uint8Array> {
+function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8Array, at: number) => Promise<void>): ReadableStream<Uint8Array> {
   let at = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (at >= blob.size) return controller.close();
-        const end = Math.min(blob.size, at + PIECE_BYTES);
+        const end = Math.min(blob.size, at + pieceBytes);
         const piece = new Uint8Array(await blob.slice(at, end).arrayBuffer());
         if (piece.length !== end - at) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${at}, want ${end - at}`);
+        await check?.(piece, at);
         at = end;
         controller.enqueue(piece);
       },
@@ -193,24 +195,11 @@ function slicesCover(slices: FileSlices, size: number): boolean {
  * matching is the whole file matching.
  */
 function checkedSlices(path: string, blob: Blob, slices: FileSlices): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const at = i * slices.size;
-        if (at >= blob.size) return controller.close();
-        const end = Math.min(blob.size, at + slices.size);
-        const piece = new Uint8Array(await blob.slice(at, end).arrayBuffer());
-        const got = toHex(await sha256Digest(piece));
-        if (piece.length !== end - at || got !== slices.sha256[i]) {
-          throw new Error(`${path}: content changed during export (bytes ${at}-${end - 1}: SHA-256 ${got}, recorded ${slices.sha256[i]})`);
-        }
-        i++;
-        controller.enqueue(piece);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return blobPieces(blob, slices.size, async (piece, at) => {
+    const want = slices.sha256[at / slices.size];
+    const got = toHex(await sha256Digest(piece));
+    if (got !== want) throw new Error(`${path}: content changed during export (bytes ${at}-${at + piece.length - 1}: SHA-256 ${got}, recorded ${want})`);
+  });
 }
 
 function gzipStream(level: number, mtime: Date): TransformStream<Uint8Array, Uint8Array> {
