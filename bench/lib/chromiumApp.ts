@@ -89,11 +89,39 @@ export async function makePlan(page: Page, input: { goMod?: string; goSum?: stri
   await page.getByRole('region', { name: 'Planned modules' }).waitFor({ timeout: 300_000 });
 }
 
+/**
+ * Resolves when an element matching selector is in the page, seen by a
+ * MutationObserver in the page: locator.waitFor polls, at 500 ms intervals
+ * once a wait has lasted a second, which a timed run would count as its own.
+ */
+async function whenShown(page: Page, selector: string, timeoutMs: number): Promise<void> {
+  await page.evaluate(
+    ([sel, ms]) =>
+      new Promise<void>((resolve, reject) => {
+        const found = (): boolean => {
+          if (document.querySelector(sel) === null) return false;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve();
+          return true;
+        };
+        const observer = new MutationObserver(() => void found());
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`${sel} not shown within ${ms} ms`));
+        }, ms);
+        if (!found()) observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      }),
+    [selector, timeoutMs] as const,
+  );
+}
+
 /** Clicks Download and waits until the job is done; throws unless every module verified. */
 export async function downloadAll(page: Page, timeoutMs: number): Promise<string> {
   await page.getByRole('button', { name: 'Download', exact: true }).click();
-  const status = page.locator('p.job-status.status-done, p.job-status.status-failed, p.job-status.status-cancelled');
-  await status.first().waitFor({ timeout: timeoutMs });
+  const selector = 'p.job-status.status-done, p.job-status.status-failed, p.job-status.status-cancelled';
+  await whenShown(page, selector, timeoutMs);
+  const status = page.locator(selector);
   const text = (await status.first().textContent()) ?? '';
   if (!/^All \d+ module versions verified$/.test(text.trim())) {
     const failures = await page.locator('tr.state-failed').allTextContents();

@@ -69,7 +69,7 @@ export function startEngineHost(scope: HostScope, deps: HostDeps): EngineHost {
     const batch = eventBatcher<EngineEvent>((events) => {
       scope.postMessage({ kind: 'events', events });
       deps.channel.postMessage(events);
-    }, EVENT_BATCH_MS);
+    }, EVENT_BATCH_MS, (event) => event.type === 'job');
     engine.onEvent((event) => batch.add(event));
     setRole('leader');
     engine.wake('app start');

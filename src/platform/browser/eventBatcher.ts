@@ -6,7 +6,8 @@
  * (and, on a BroadcastChannel, a trip through the browser process), while
  * the page only schedules a refresh from them, at most twice a second.
  * Events keep their order; the first event after a quiet spell starts the
- * interval, so none waits longer than intervalMs.
+ * interval, so none waits longer than intervalMs. An urgent event (a job's
+ * status, which a person is waiting on) goes at once, with those before it.
  */
 export interface EventBatcher<E> {
   add(event: E): void;
@@ -14,7 +15,12 @@ export interface EventBatcher<E> {
   flush(): void;
 }
 
-export function eventBatcher<E>(send: (events: E[]) => void, intervalMs: number, timer: (fn: () => void, ms: number) => unknown = setTimeout): EventBatcher<E> {
+export function eventBatcher<E>(
+  send: (events: E[]) => void,
+  intervalMs: number,
+  urgent: (event: E) => boolean = () => false,
+  timer: (fn: () => void, ms: number) => unknown = setTimeout,
+): EventBatcher<E> {
   let waiting: E[] = [];
   let armed = false;
   const flush = (): void => {
@@ -27,7 +33,8 @@ export function eventBatcher<E>(send: (events: E[]) => void, intervalMs: number,
   return {
     add(event) {
       waiting.push(event);
-      if (!armed) {
+      if (urgent(event)) flush();
+      else if (!armed) {
         armed = true;
         timer(flush, intervalMs);
       }

@@ -9,6 +9,7 @@ import type { JobProgress } from '../../engine/engine.ts';
 import type { JobRecord } from '../../engine/job.ts';
 import type { LogEntry } from '../../engine/ports.ts';
 import { SpeedMeter } from './format.ts';
+import { refresher } from './refresher.ts';
 import type { Services } from './services.ts';
 
 export interface JobView {
@@ -75,16 +76,7 @@ export function useJob(services: Services | undefined, jobId: string | undefined
     let live = true;
     let lastSeq = -1;
     let entries: LogEntry[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let busy = false;
-    let again = false;
-
     const read = async (): Promise<void> => {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
       try {
         const [j, p, more] = await Promise.all([
           services.engine.call('getJob', jobId),
@@ -105,33 +97,24 @@ export function useJob(services: Services | undefined, jobId: string | undefined
         setError(undefined);
       } catch (err) {
         if (live) setError(err instanceof Error ? err.message : String(err));
-      } finally {
-        busy = false;
-        if (again && live) {
-          again = false;
-          schedule();
-        }
       }
     };
-    const schedule = () => {
-      if (timer !== undefined) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void read();
-      }, REFRESH_MS);
-    };
-    refreshRef.current = () => void read();
+    const refresh = refresher(read, REFRESH_MS);
+    refreshRef.current = () => refresh.now();
     const off = services.engine.onEvent((e) => {
-      if (e.jobId === jobId) schedule();
+      if (e.jobId !== jobId) return;
+      // The job's own status (done, paused, failed) shows at once; module news at most every REFRESH_MS.
+      if (e.type === 'job') refresh.now();
+      else refresh.soon();
     });
     // Events carry the news; a slow tick keeps speed and countdowns honest between them.
-    const tick = setInterval(schedule, 1000);
-    void read();
+    const tick = setInterval(() => refresh.soon(), 1000);
+    refresh.now();
     return () => {
       live = false;
       off();
       clearInterval(tick);
-      if (timer !== undefined) clearTimeout(timer);
+      refresh.stop();
     };
   }, [services, jobId]);
 

@@ -15,7 +15,7 @@ describe('eventBatcher', () => {
   it('sends the events of one interval together, in order, and arms one timer per batch', () => {
     const sent: number[][] = [];
     const t = manualTimer();
-    const b = eventBatcher<number>((e) => sent.push(e), 100, t.timer);
+    const b = eventBatcher<number>((e) => sent.push(e), 100, undefined, t.timer);
     b.add(1);
     b.add(2);
     b.add(3);
@@ -32,7 +32,7 @@ describe('eventBatcher', () => {
   it('sends nothing for a quiet interval, and flush sends at once', () => {
     const sent: string[][] = [];
     const t = manualTimer();
-    const b = eventBatcher<string>((e) => sent.push(e), 100, t.timer);
+    const b = eventBatcher<string>((e) => sent.push(e), 100, undefined, t.timer);
     b.flush();
     expect(sent).toEqual([]);
     b.add('a');
@@ -45,5 +45,22 @@ describe('eventBatcher', () => {
     expect(t.pending()).toEqual([100]);
     t.fire();
     expect(sent).toEqual([['a'], ['b']]);
+  });
+
+  it('sends an urgent event at once, with the events before it, in order', () => {
+    const sent: string[][] = [];
+    const t = manualTimer();
+    const b = eventBatcher<string>((e) => sent.push(e), 100, (e) => e.startsWith('job'), t.timer);
+    b.add('state a');
+    b.add('job done');
+    expect(sent).toEqual([['state a', 'job done']]);
+    // The timer armed by the first event finds nothing left.
+    t.fire();
+    expect(sent).toEqual([['state a', 'job done']]);
+    b.add('job paused');
+    expect(sent).toEqual([['state a', 'job done'], ['job paused']]);
+    b.add('state b');
+    t.fire();
+    expect(sent).toEqual([['state a', 'job done'], ['job paused'], ['state b']]);
   });
 });
