@@ -16,6 +16,7 @@
  */
 import type { Http } from '../core/goproxy/http.ts';
 import type { ZipHashResult } from './verifyModule.ts';
+import type { ZipEntry } from '../core/zip/reader.ts';
 
 export type { Http } from '../core/goproxy/http.ts';
 
@@ -248,8 +249,12 @@ export interface FilePut {
  * Without one the engine hashes on its own thread.
  */
 export interface ZipHasher {
-  /** hashZipOrLocate (verifyModule.ts) of the zip held in data; rejects as that would throw. */
-  hash(data: Blob | Uint8Array): Promise<ZipHashResult>;
+  /**
+   * hashZipOrLocate (verifyModule.ts) of the zip held in data; rejects as that
+   * would throw. entries, the zip's central directory as the caller read it,
+   * lets the hasher split the work by entries.
+   */
+  hash(data: Blob | Uint8Array, entries?: readonly ZipEntry[]): Promise<ZipHashResult>;
 }
 
 /** Everything the engine needs from its runtime. */

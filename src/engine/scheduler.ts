@@ -753,7 +753,7 @@ export class JobRunner {
   async #hashZip(mv: { path: string; version: string }, zip: ZipReader, data: Blob | Uint8Array): Promise<ZipHashResult> {
     checkZipPrefix(mv, zip);
     const hasher = this.#deps.ports.zipHasher;
-    return hasher !== undefined ? hasher.hash(data) : hashZipOrLocate(zip);
+    return hasher !== undefined ? hasher.hash(data, zip.entries) : hashZipOrLocate(zip);
   }
 
   /** The .mod's hash and a zip hash already known, against go.sum and the checksum database. */

@@ -12,16 +12,18 @@ export interface WorkerLog {
   terminated: number;
   inFlight: number;
   maxInFlight: number;
+  /** The requests sent, in order: 'whole' or a part's [from, to). */
+  requests: ('whole' | readonly [number, number])[];
 }
 
 export function workerLog(): WorkerLog {
-  return { spawned: 0, terminated: 0, inFlight: 0, maxInFlight: 0 };
+  return { spawned: 0, terminated: 0, inFlight: 0, maxInFlight: 0, requests: [] };
 }
 
 type Listener = (event: { data: never }) => void;
 
 /** A worker whose other end runs serveZipHashes in this process; messages cross as structured clones, asynchronously. */
-export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean } = {}): Port<ZipHashReply, ZipHashRequest> & { crash(): void } {
+export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean; crashOnPart?: boolean } = {}): Port<ZipHashReply, ZipHashRequest> & { crash(): void } {
   log.spawned++;
   const toPage: Record<string, Listener[]> = { message: [], error: [] };
   const toWorker: Listener[] = [];
@@ -45,7 +47,8 @@ export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean } = {}
     postMessage: (m) => {
       log.inFlight++;
       log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
-      if (opts.crashOnFirst === true && first) {
+      log.requests.push(m.part ?? 'whole');
+      if ((opts.crashOnFirst === true && first) || (opts.crashOnPart === true && m.part !== undefined)) {
         first = false;
         crash();
         return;

@@ -43,24 +43,18 @@ function hex(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Hash1 over names given as raw bytes: sorts a copy by bytes, then opens each
- * in that order (so, like Go, a newline in a later name is reported only after
- * the earlier files were read).
+ * Hash1 over names given as raw bytes: sorts a copy by bytes, then takes each
+ * file's content digest (SHA-256) in that order (so, like Go, a newline in a
+ * later name is reported only after the earlier files were read).
  */
-export async function hash1Bytes<T>(
-  files: readonly T[],
-  nameOf: (file: T) => Uint8Array,
-  open: (file: T) => Promise<Uint8Array>,
-  /** The SHA-256 of a file computed without opening it whole, where the caller can (large zip entries). */
-  digestOf?: (file: T) => Promise<Uint8Array> | undefined,
-): Promise<string> {
+export async function hash1Bytes<T>(files: readonly T[], nameOf: (file: T) => Uint8Array, digestOf: (file: T) => Promise<Uint8Array>): Promise<string> {
   const sorted = [...files].sort((a, b) => compareBytes(nameOf(a), nameOf(b)));
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const file of sorted) {
     const name = nameOf(file);
     if (name.includes(NEWLINE)) throw new Error(NEWLINE_ERROR);
-    const digest = hex(await (digestOf?.(file) ?? open(file).then(sha256Digest)));
+    const digest = hex(await digestOf(file));
     parts.push(digest, TWO_SPACES, name, Uint8Array.of(NEWLINE));
     total += digest.length + TWO_SPACES.length + name.length + 1;
   }
@@ -76,7 +70,7 @@ export async function hash1Bytes<T>(
 /** dirhash.Hash1: the h1: hash of the named files, each read through open. */
 export async function hash1(names: readonly string[], open: (name: string) => Promise<Uint8Array>): Promise<string> {
   const files = names.map((name) => ({ name, bytes: utf8Encode(name) }));
-  return hash1Bytes(files, (f) => f.bytes, (f) => open(f.name));
+  return hash1Bytes(files, (f) => f.bytes, (f) => open(f.name).then(sha256Digest));
 }
 
 /** Entries larger than this are hashed while they inflate instead of being read whole. */
@@ -108,25 +102,75 @@ function nameKey(e: ZipEntry): string {
 }
 
 /**
+ * For each entry, the entry whose content Go hashes under its name: itself,
+ * or the last entry of that name (Go's name-to-file map keeps the last).
+ */
+function contentEntries(entries: readonly ZipEntry[]): (e: ZipEntry) => ZipEntry {
+  const keys = entries.map(nameKey);
+  const last = new Map<string, ZipEntry>();
+  entries.forEach((e, i) => last.set(keys[i]!, e));
+  if (last.size === entries.length) return (e) => e;
+  const targets = new Map<ZipEntry, ZipEntry>();
+  entries.forEach((e, i) => targets.set(e, last.get(keys[i]!)!));
+  return (e) => targets.get(e) ?? e;
+}
+
+/**
+ * The SHA-256 of one entry's content as hashZip takes it, with every check of
+ * readEntry: read whole, or hashed as it inflates when large (never held
+ * whole: WebCrypto's digest is one-shot).
+ */
+function entryDigester(zip: ZipReader): (e: ZipEntry) => Promise<Uint8Array> {
+  const streamMin = nativeIncrementalSha256() !== undefined ? NATIVE_STREAM_HASH_MIN : STREAM_HASH_MIN;
+  return (e) => (e.uncompressedSize > streamMin && zip.digestEntry !== undefined ? zip.digestEntry(e) : zip.readEntry(e).then(sha256Digest));
+}
+
+/**
  * dirhash.HashZip: Hash1 over every entry of the zip, directory entries
  * included (as empty files), named by their raw entry names. Entries are read
  * and hashed one at a time. A name listed twice is hashed twice with the
  * content of its last entry, as Go's name-to-file map does.
  */
 export async function hashZip(zip: ZipReader): Promise<string> {
-  const keys = zip.entries.map(nameKey);
-  const last = new Map<string, ZipEntry>();
-  zip.entries.forEach((e, i) => last.set(keys[i]!, e));
-  const targets = new Map<ZipEntry, ZipEntry>();
-  if (last.size !== zip.entries.length) zip.entries.forEach((e, i) => targets.set(e, last.get(keys[i]!)!));
-  const target = (e: ZipEntry): ZipEntry => targets.get(e) ?? e;
-  const streamMin = nativeIncrementalSha256() !== undefined ? NATIVE_STREAM_HASH_MIN : STREAM_HASH_MIN;
+  const target = contentEntries(zip.entries);
+  const digest = entryDigester(zip);
+  return hash1Bytes(zip.entries, (e) => e.nameBytes, (e) => digest(target(e)));
+}
+
+/**
+ * The content digests of entries [from, to) of the zip, in central directory
+ * order, 32 bytes each: a part of hashZip's work that another thread can do
+ * (hashZipFromDigests puts the parts together). Every entry in the range is
+ * read, including one whose name a later entry reuses; a failure rejects.
+ */
+export async function digestZipEntries(zip: ZipReader, from: number, to: number): Promise<Uint8Array> {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= zip.entries.length)) {
+    throw new RangeError(`entries [${from}, ${to}) of a zip of ${zip.entries.length}`);
+  }
+  const digest = entryDigester(zip);
+  const out = new Uint8Array(32 * (to - from));
+  for (let i = from; i < to; i++) out.set(await digest(zip.entries[i]!), 32 * (i - from));
+  return out;
+}
+
+/**
+ * hashZip of a zip whose entries' content digests were made beforehand
+ * (digestZipEntries), all of them: digests holds 32 bytes per entry in
+ * central directory order. Go's rules for names (byte order, duplicates,
+ * newlines) apply as in hashZip.
+ */
+export async function hashZipFromDigests(entries: readonly ZipEntry[], digests: Uint8Array): Promise<string> {
+  if (digests.length !== 32 * entries.length) throw new RangeError(`${digests.length} bytes of digests for ${entries.length} entries`);
+  const index = new Map<ZipEntry, number>();
+  entries.forEach((e, i) => index.set(e, i));
+  const target = contentEntries(entries);
   return hash1Bytes(
-    zip.entries,
+    entries,
     (e) => e.nameBytes,
-    (e) => zip.readEntry(target(e)),
-    // A large entry is hashed as it inflates, never held whole (WebCrypto's digest is one-shot).
-    (e) => (target(e).uncompressedSize > streamMin && zip.digestEntry !== undefined ? zip.digestEntry(target(e)) : undefined),
+    (e) => {
+      const i = index.get(target(e))!;
+      return Promise.resolve(digests.subarray(32 * i, 32 * i + 32));
+    },
   );
 }
 

@@ -5,18 +5,22 @@
  * doing it the largest zips hashed one after the other once every download
  * had finished, while the machine's other core sat idle; here each of the
  * engine's verification slots has a worker of its own, and the engine's
- * thread goes on downloading.
+ * thread goes on downloading. A large zip is split among the workers by
+ * entries (each worker takes the content digests of a run of entries), so
+ * the last and largest zips of a job do not leave a core idle.
  *
  * A zip goes over as it is held: a Blob (stored chunks) is passed as a
  * handle, bytes (a zip that arrived whole) are copied. Errors come back as
  * name and message (engineProtocol's WireError), a ZipFormatError with its code.
  */
+import { digestZipEntries, hashZipFromDigests } from '../../core/dirhash/hash.ts';
 import { hashZipOrLocate } from '../../engine/verifyModule.ts';
 import type { ZipHashResult } from '../../engine/verifyModule.ts';
 import type { ZipHasher } from '../../engine/ports.ts';
 import { ZipFormatError } from '../../core/zip/errors.ts';
 import type { ZipFormatCode } from '../../core/zip/errors.ts';
 import { openZip } from '../../core/zip/reader.ts';
+import type { ZipEntry, ZipReader } from '../../core/zip/reader.ts';
 import { blobSource, bytesSource } from '../../core/zip/source.ts';
 import { fromWireError, toWireError } from './engineProtocol.ts';
 import type { WireError } from './engineProtocol.ts';
@@ -24,6 +28,8 @@ import type { WireError } from './engineProtocol.ts';
 export interface ZipHashRequest {
   readonly id: number;
   readonly data: Blob | Uint8Array;
+  /** Only the content digests of entries [from, to) (digestZipEntries), not the zip's h1. */
+  readonly part?: readonly [from: number, to: number];
 }
 
 /** An error as it crosses: a ZipFormatError keeps its code. */
@@ -33,11 +39,15 @@ interface ZipWireError extends WireError {
 
 type WireResult = { readonly ok: true; readonly hash: string } | { readonly ok: false; readonly badRanges: readonly (readonly [number, number])[]; readonly error: ZipWireError };
 
-export type ZipHashReply = { readonly id: number; readonly result: WireResult } | { readonly id: number; readonly error: ZipWireError };
+export type ZipHashReply =
+  | { readonly id: number; readonly result: WireResult }
+  /** entries: how many the worker found in the zip, which must be as many as the asker found. */
+  | { readonly id: number; readonly digests: Uint8Array; readonly entries: number }
+  | { readonly id: number; readonly error: ZipWireError };
 
 /** The part of a Worker (or of a worker's own scope) the two sides use. */
 export interface Port<In, Out> {
-  postMessage(message: Out): void;
+  postMessage(message: Out, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: { data: In }) => void): void;
   addEventListener(type: 'error', listener: (event: unknown) => void): void;
   /** A Worker's; absent on the worker's side. */
@@ -52,17 +62,27 @@ function fromWire(w: ZipWireError): Error {
   return w.code !== undefined ? new ZipFormatError(w.code, w.message) : fromWireError(w);
 }
 
-/** hashZipOrLocate of the zip in data, on this thread. */
-async function hashHere(data: Blob | Uint8Array): Promise<ZipHashResult> {
-  return hashZipOrLocate(await openZip(data instanceof Uint8Array ? bytesSource(data) : blobSource(data)));
+function openData(data: Blob | Uint8Array): Promise<ZipReader> {
+  return openZip(data instanceof Uint8Array ? bytesSource(data) : blobSource(data));
 }
 
-/** The worker's side: answers every request with hashZipOrLocate of its zip. */
+/** hashZipOrLocate of the zip in data, on this thread. */
+async function hashHere(data: Blob | Uint8Array): Promise<ZipHashResult> {
+  return hashZipOrLocate(await openData(data));
+}
+
+/** The worker's side: answers a request with hashZipOrLocate of its zip, or with the digests of the part asked for. */
 export function serveZipHashes(scope: Port<ZipHashRequest, ZipHashReply>): void {
   scope.addEventListener('message', (event) => {
-    const { id, data } = event.data;
+    const { id, data, part } = event.data;
     void (async () => {
       try {
+        if (part !== undefined) {
+          const zip = await openData(data);
+          const digests = await digestZipEntries(zip, part[0], part[1]);
+          scope.postMessage({ id, digests, entries: zip.entries.length }, [digests.buffer]);
+          return;
+        }
         const r = await hashHere(data);
         scope.postMessage({ id, result: r.ok ? r : { ok: false, badRanges: r.badRanges, error: toWire(r.error) } });
       } catch (err) {
@@ -72,29 +92,65 @@ export function serveZipHashes(scope: Port<ZipHashRequest, ZipHashReply>): void 
   });
 }
 
+/**
+ * Zips of at least this many bytes are split among the workers by entries:
+ * the largest zips are hashed last (they finish downloading last), and one
+ * worker on its own left the other core idle for seconds.
+ */
+export const SPLIT_MIN_BYTES = 8 << 20;
+
+/** Roughly what hashing an entry costs: inflating its bytes and hashing what comes out, plus a fixed cost per entry. */
+function entryWork(e: ZipEntry): number {
+  return e.compressedSize + e.uncompressedSize + 4096;
+}
+
+/** Cuts entries into at most n runs of adjacent entries of about equal work; returns [from, to) per run. */
+export function splitEntries(entries: readonly ZipEntry[], n: number): [number, number][] {
+  const total = entries.reduce((sum, e) => sum + entryWork(e), 0);
+  const parts: [number, number][] = [];
+  let from = 0;
+  let done = 0;
+  for (let i = 0; i < entries.length; i++) {
+    done += entryWork(entries[i]!);
+    if (parts.length < n - 1 && done >= (total * (parts.length + 1)) / n && i + 1 < entries.length) {
+      parts.push([from, i + 1]);
+      from = i + 1;
+    }
+  }
+  if (from < entries.length) parts.push([from, entries.length]);
+  return parts;
+}
+
 interface Slot {
   worker: Port<ZipHashReply, ZipHashRequest> | undefined;
   busy: boolean;
 }
 
-interface Job {
+/** One request for a worker: what to send, and what to do with the answer or without one. */
+interface Task {
   readonly data: Blob | Uint8Array;
-  resolve(r: ZipHashResult): void;
-  reject(e: Error): void;
+  readonly part?: readonly [number, number];
+  answer(reply: ZipHashReply): void;
+  /** The worker could not start or died with this task. */
+  failed(): void;
 }
 
 /**
- * A ZipHasher over up to `size` workers made by spawn, each hashing one zip
- * at a time; requests beyond that wait in order. A worker is started on first
- * need. When one cannot start or fails (its error event), it is terminated,
- * the zip it had is hashed on this thread, and the next request starts
- * another: a verdict never depends on a worker's health.
+ * A ZipHasher over up to `size` workers made by spawn, each doing one task at
+ * a time: a zip's h1, or (for a zip of SPLIT_MIN_BYTES or more whose entries
+ * the caller gives) the digests of a run of its entries, the runs spread
+ * over the workers and put together here. Tasks beyond the workers wait in
+ * order. When a part fails in any way, the zip is hashed whole instead, so
+ * failures are reported (byte ranges included) as hashZipOrLocate reports
+ * them. When a worker cannot start or fails (its error event), it is
+ * terminated, its zip is hashed on this thread (whole), and the next task
+ * starts another: a verdict never depends on a worker's health.
  */
 export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>, size: number): ZipHasher {
   const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
-  const queue: Job[] = [];
-  /** The zip each worker has: its request id, and what to do with the answer or the worker's failure. */
-  const inFlight = new Map<Port<ZipHashReply, ZipHashRequest>, { id: number; answer(reply: ZipHashReply): void; failed(): void }>();
+  const queue: Task[] = [];
+  /** The task each worker has, with its request id. */
+  const inFlight = new Map<Port<ZipHashReply, ZipHashRequest>, { id: number; task: Task }>();
   let nextId = 1;
 
   const start = (slot: Slot): Port<ZipHashReply, ZipHashRequest> => {
@@ -103,42 +159,39 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
       const f = inFlight.get(w);
       if (f === undefined || event.data.id !== f.id) return;
       inFlight.delete(w);
-      f.answer(event.data);
+      done(slot);
+      f.task.answer(event.data);
     });
     w.addEventListener('error', () => {
       if (slot.worker === w) slot.worker = undefined;
       w.terminate?.();
       const f = inFlight.get(w);
       inFlight.delete(w);
-      f?.failed();
+      if (f === undefined) return;
+      done(slot);
+      f.task.failed();
     });
     return w;
   };
 
-  const run = (slot: Slot, job: Job): void => {
+  const done = (slot: Slot): void => {
+    slot.busy = false;
+    pump();
+  };
+
+  const run = (slot: Slot, task: Task): void => {
     slot.busy = true;
-    const finish = (result: Promise<ZipHashResult>): void => {
-      slot.busy = false;
-      pump();
-      result.then(job.resolve, (err: unknown) => job.reject(err instanceof Error ? err : new Error(String(err))));
-    };
     let w: Port<ZipHashReply, ZipHashRequest>;
     try {
       w = slot.worker ??= start(slot);
     } catch {
-      finish(hashHere(job.data));
+      done(slot);
+      task.failed();
       return;
     }
     const id = nextId++;
-    inFlight.set(w, {
-      id,
-      answer: (reply) => {
-        if ('error' in reply) finish(Promise.reject(fromWire(reply.error)));
-        else finish(Promise.resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) }));
-      },
-      failed: () => finish(hashHere(job.data)),
-    });
-    w.postMessage({ id, data: job.data });
+    inFlight.set(w, { id, task });
+    w.postMessage({ id, data: task.data, ...(task.part !== undefined ? { part: task.part } : {}) });
   };
 
   const pump = (): void => {
@@ -148,11 +201,53 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
     }
   };
 
+  /** The zip's h1 from one worker (or this thread, should the worker fail). */
+  const whole = (data: Blob | Uint8Array, first = false): Promise<ZipHashResult> =>
+    new Promise<ZipHashResult>((resolve, reject) => {
+      const settle = (r: Promise<ZipHashResult>): void => void r.then(resolve, (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
+      const task: Task = {
+        data,
+        answer: (reply) => {
+          if ('error' in reply) settle(Promise.reject(fromWire(reply.error)));
+          else if ('result' in reply) settle(Promise.resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) }));
+          else settle(Promise.reject(new Error('a zip hashing worker answered with digests for a whole zip')));
+        },
+        failed: () => settle(hashHere(data)),
+      };
+      // A zip whose parts failed goes before zips that came after it.
+      if (first) queue.unshift(task);
+      else queue.push(task);
+      pump();
+    });
+
+  /** The zip's h1 from the digests of its runs of entries, each from a worker; hashed whole when any part fails. */
+  const split = async (data: Blob | Uint8Array, entries: readonly ZipEntry[], runs: readonly [number, number][]): Promise<ZipHashResult> => {
+    const digests = new Uint8Array(32 * entries.length);
+    const parts = runs.map(
+      (part) =>
+        new Promise<boolean>((resolve) => {
+          queue.push({
+            data,
+            part,
+            answer: (reply) => {
+              const ok = 'digests' in reply && reply.entries === entries.length && reply.digests.length === 32 * (part[1] - part[0]);
+              if (ok) digests.set(reply.digests, 32 * part[0]);
+              resolve(ok);
+            },
+            failed: () => resolve(false),
+          });
+        }),
+    );
+    pump();
+    if (!(await Promise.all(parts)).every(Boolean)) return whole(data, true);
+    return { ok: true, hash: await hashZipFromDigests(entries, digests) };
+  };
+
   return {
-    hash: (data) =>
-      new Promise<ZipHashResult>((resolve, reject) => {
-        queue.push({ data, resolve, reject });
-        pump();
-      }),
+    hash: (data, entries) => {
+      const bytes = data instanceof Uint8Array ? data.length : data.size;
+      const runs = entries !== undefined && slots.length > 1 && bytes >= SPLIT_MIN_BYTES ? splitEntries(entries, slots.length) : [];
+      return runs.length > 1 && entries !== undefined ? split(data, entries, runs) : whole(data);
+    },
   };
 }

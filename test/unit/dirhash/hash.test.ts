@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NEWLINE_ERROR, compareBytes, hash1, hash1Bytes, hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
+import { NEWLINE_ERROR, compareBytes, digestZipEntries, hash1, hash1Bytes, hashGoMod, hashZip, hashZipFromDigests } from '../../../src/core/dirhash/hash.ts';
+import { sha256Digest } from '../../../src/core/internal/sha256.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
 import { writeZip } from '../../support/zipWriter.ts';
@@ -139,11 +140,54 @@ describe('hashZip on large entries', () => {
     ]);
     const zip = await openZip(bytesSource(zipBytes));
     expect(zip.digestEntry).toBeDefined();
-    const whole = await hash1Bytes(zip.entries, (e) => e.nameBytes, (e) => zip.readEntry(e));
+    const whole = await hash1Bytes(zip.entries, (e) => e.nameBytes, (e) => zip.readEntry(e).then(sha256Digest));
     expect(await hashZip(zip)).toBe(whole);
     // The streamed digest keeps readEntry's checks: a wrong CRC still fails.
     const bad = writeZip([{ name: 'example.com/big@v1.0.0/x.bin', data: big, method: 0, crc32: 1 }]);
     const badZip = await openZip(bytesSource(bad));
     await expect(hashZip(badZip)).rejects.toThrow('zip: checksum error');
+  });
+});
+
+describe('hashZip in parts (digestZipEntries + hashZipFromDigests)', () => {
+  const zips: Record<string, Uint8Array> = {
+    plain: writeZip(Array.from({ length: 7 }, (_, i) => ({ name: `m@v1/f${(7 - i) % 7}.go`, data: enc.encode(`package m // ${i}\n`.repeat(i * 40)) }))),
+    duplicates: writeZip([
+      { name: 'm@v1/a.go', data: enc.encode('one\n') },
+      { name: 'm@v1/b.go', data: enc.encode('b\n') },
+      { name: 'm@v1/a.go', data: enc.encode('two\n') },
+      { name: 'm@v1/dir/', data: new Uint8Array(0) },
+    ]),
+    rawNames: writeZip([new Uint8Array([0x6d, 0x2f, 0x61, 0xff]), new Uint8Array([0x6d, 0x2f, 0x61, 0xfe]), new Uint8Array([0x6d, 0x2f, 0xc3])].map((name, i) => ({ name, data: enc.encode(`${i}\n`) }))),
+  };
+
+  for (const [what, bytes] of Object.entries(zips)) {
+    it(`gives hashZip's h1 however the entries are split (${what})`, async () => {
+      const zip = await openZip(bytesSource(bytes));
+      const want = await hashZip(zip);
+      const n = zip.entries.length;
+      for (let cut = 0; cut <= n; cut++) {
+        const [a, b] = await Promise.all([digestZipEntries(zip, 0, cut), digestZipEntries(zip, cut, n)]);
+        const all = new Uint8Array(32 * n);
+        all.set(a, 0);
+        all.set(b, a.length);
+        expect(await hashZipFromDigests(zip.entries, all)).toBe(want);
+      }
+    });
+  }
+
+  it('refuses a name with a newline when the parts are put together, as hashZip does', async () => {
+    const zip = await openZip(bytesSource(writeZip([{ name: 'm@v1/a.go', data: enc.encode('a') }, { name: 'm@v1/b\n.go', data: enc.encode('b') }])));
+    await expect(hashZip(zip)).rejects.toThrow(NEWLINE_ERROR);
+    await expect(hashZipFromDigests(zip.entries, await digestZipEntries(zip, 0, 2))).rejects.toThrow(NEWLINE_ERROR);
+  });
+
+  it('fails a part holding a bad entry, and refuses ranges and digests that do not fit', async () => {
+    const zip = await openZip(bytesSource(writeZip([{ name: 'a', data: enc.encode('fine') }, { name: 'b', data: enc.encode('hello'), crc32: 5 }])));
+    expect((await digestZipEntries(zip, 0, 1)).length).toBe(32);
+    await expect(digestZipEntries(zip, 1, 2)).rejects.toThrow('zip: checksum error');
+    await expect(digestZipEntries(zip, 1, 3)).rejects.toThrow(RangeError);
+    await expect(digestZipEntries(zip, 2, 1)).rejects.toThrow(RangeError);
+    await expect(hashZipFromDigests(zip.entries, new Uint8Array(32))).rejects.toThrow(RangeError);
   });
 });

@@ -9,7 +9,7 @@ import { hashZip } from '../../../src/core/dirhash/hash.ts';
 import { ZipFormatError } from '../../../src/core/zip/errors.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
-import { workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
+import { SPLIT_MIN_BYTES, splitEntries, workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 
@@ -77,5 +77,84 @@ describe('workerZipHasher', () => {
       throw new Error('no workers here');
     }, 2);
     expect(await hasher.hash(good)).toEqual({ ok: true, hash: await hashZip(await openZip(bytesSource(good))) });
+  });
+
+  describe('a large zip split among the workers', () => {
+    // Stored entries of distinct bytes, just over SPLIT_MIN_BYTES together.
+    const piece = (i: number): Uint8Array => {
+      const b = new Uint8Array(SPLIT_MIN_BYTES / 16 + 1);
+      for (let j = 0; j < b.length; j += 64) b[j] = (i * 31 + j / 64) & 0xff;
+      return b;
+    };
+    const bigFiles = Array.from({ length: 16 }, (_, i) => ({ name: `example.com/big@v1.0.0/f${(i * 7) % 16}.bin`, data: piece(i), method: 0 as const }));
+    const big = writeZip([...bigFiles, { name: 'example.com/big@v1.0.0/go.mod', data: enc.encode('module example.com/big\n') }]);
+    const opened = async (z: Uint8Array) => openZip(bytesSource(z));
+
+    it('hashes it in one part per worker, to the h1 of the engine thread', async () => {
+      const zip = await opened(big);
+      expect(zip.size).toBeGreaterThanOrEqual(SPLIT_MIN_BYTES);
+      const log = workerLog();
+      const hasher = workerZipHasher(() => fakeWorker(log), 2);
+      const want = { ok: true, hash: await hashZip(zip) };
+      expect(await hasher.hash(new Blob([big]), zip.entries)).toEqual(want);
+      expect(log.requests).toEqual(splitEntries(zip.entries, 2));
+      expect(log.requests).toHaveLength(2);
+      expect(log.maxInFlight).toBe(2);
+      // Without the entries, or with one worker, or below the size: whole.
+      const plain = workerLog();
+      expect(await workerZipHasher(() => fakeWorker(plain), 2).hash(big)).toEqual(want);
+      expect(await workerZipHasher(() => fakeWorker(plain), 1).hash(big, zip.entries)).toEqual(want);
+      const smallZip = await opened(good);
+      expect(await workerZipHasher(() => fakeWorker(plain), 2).hash(good, smallZip.entries)).toEqual({ ok: true, hash: await hashZip(smallZip) });
+      expect(plain.requests).toEqual(['whole', 'whole', 'whole']);
+    });
+
+    it('reports a bad entry as the whole zip does: the zip is hashed whole when a part fails', async () => {
+      const bad = writeZip(bigFiles.map((f, i) => (i === 11 ? { ...f, crc32: 77 } : f)));
+      const zip = await opened(bad);
+      const log = workerLog();
+      const got = await workerZipHasher(() => fakeWorker(log), 2).hash(new Blob([bad]), zip.entries);
+      const want = await workerZipHasher(() => fakeWorker(workerLog()), 1).hash(bad);
+      expect(got.ok).toBe(false);
+      if (got.ok || want.ok) return;
+      expect(got.badRanges).toEqual(want.badRanges);
+      expect((got.error as ZipFormatError).code).toBe('checksum');
+      expect(log.requests.slice(0, 2)).toEqual(splitEntries(zip.entries, 2));
+      expect(log.requests[2]).toBe('whole');
+    });
+
+    it('hashes the zip whole when a worker dies with a part, or its zip does not match the entries given', async () => {
+      const zip = await opened(big);
+      const want = { ok: true, hash: await hashZip(zip) };
+      const log = workerLog();
+      expect(await workerZipHasher(() => fakeWorker(log, { crashOnPart: true }), 2).hash(big, zip.entries)).toEqual(want);
+      expect(log.requests.filter((r) => r === 'whole')).toHaveLength(1);
+      // Entries that are not this zip's (one fewer): the workers' count differs.
+      const other = workerLog();
+      expect(await workerZipHasher(() => fakeWorker(other), 2).hash(big, zip.entries.slice(1))).toEqual(want);
+      expect(other.requests.at(-1)).toBe('whole');
+    });
+  });
+});
+
+describe('splitEntries', () => {
+  const entry = (size: number) => ({ compressedSize: size, uncompressedSize: size }) as never;
+
+  it('cuts adjacent runs of about equal work that cover every entry once', () => {
+    const entries = [5, 1, 1, 1, 1, 1, 5, 100, 2, 2].map((k) => entry(k * 10_000));
+    for (const n of [1, 2, 3, 4]) {
+      const runs = splitEntries(entries, n);
+      expect(runs.length).toBeLessThanOrEqual(n);
+      expect(runs[0]![0]).toBe(0);
+      expect(runs.at(-1)![1]).toBe(entries.length);
+      for (let i = 1; i < runs.length; i++) expect(runs[i]![0]).toBe(runs[i - 1]![1]);
+      for (const [a, b] of runs) expect(b).toBeGreaterThan(a);
+    }
+    expect(splitEntries(entries, 2)).toEqual([
+      [0, 8],
+      [8, 10],
+    ]);
+    expect(splitEntries([entry(10)], 2)).toEqual([[0, 1]]);
+    expect(splitEntries([], 2)).toEqual([]);
   });
 });
