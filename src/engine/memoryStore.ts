@@ -115,6 +115,9 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
     async getFile(path) {
       return files.get(path)?.blob;
     },
+    async getFiles(paths) {
+      return paths.map((path) => files.get(path)?.blob);
+    },
     async listFiles(prefix) {
       return [...files.values()].filter((f) => f.record.path.startsWith(prefix)).map((f) => clone(f.record)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },

@@ -178,6 +178,12 @@ export interface EngineStore {
   getFileRecords(paths: readonly string[]): Promise<(FileRecord | undefined)[]>;
   /** The file's bytes as a Blob (disk-backed where the store allows). */
   getFile(path: string): Promise<Blob | undefined>;
+  /**
+   * The bytes of several files at once (one IndexedDB transaction), in the
+   * order asked: each a Blob, or the bytes themselves where the store keeps a
+   * small file inline (a Blob made for each costs more than the file).
+   */
+  getFiles(paths: readonly string[]): Promise<(Blob | Uint8Array | undefined)[]>;
   listFiles(prefix: string): Promise<FileRecord[]>;
   deleteFile(path: string): Promise<void>;
   /**

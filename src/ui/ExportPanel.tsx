@@ -22,7 +22,8 @@ function offerDownload(file: File): string {
 
 /**
  * Bundle export: full, or a delta against the manifests the offline side
- * holds; the bundle is written in the worker (to OPFS) and offered as a
+ * holds; the bundle is made in the worker (a .tar.gz written to OPFS, a plain
+ * .tar as a Blob of the stored files) and offered as a
  * normal browser download, or saved straight to a chosen file where the
  * browser has showSaveFilePicker. Enabled once every module is verified
  * (or, when the person allows it, with failures recorded in the manifest).

@@ -2,7 +2,8 @@
  * The app's second dedicated worker: the work the UI asks for that is not the
  * download engine's (src/worker/engine.worker.ts runs that), kept off the
  * page's thread because it hashes, inflates and compresses: planning, the
- * go.sum inspector, bundle export (into OPFS, or a file the person chose),
+ * go.sum inspector, bundle export (a .tar.gz into OPFS, a plain .tar as a
+ * Blob of the stored files, or either into a file the person chose),
  * bundle verification, the stored jobs and storage use, and cleanup.
  *
  * It shares the engine's IndexedDB store (a second connection to the same
@@ -21,7 +22,7 @@ import { infoFile, modFile, zipFile, ziphashFile } from '../core/modcache/layout
 import { blobSource } from '../core/zip/source.ts';
 import type { RandomAccessSource } from '../core/zip/source.ts';
 import { utf8Decode, utf8Encode } from '../core/internal/webstd.ts';
-import { exportBundle } from '../engine/bundle/exportBundle.ts';
+import { exportBundle, exportBundleBlob } from '../engine/bundle/exportBundle.ts';
 import { collectJobBundle } from '../engine/bundle/exportInput.ts';
 import { readBundle } from '../engine/bundle/readBundle.ts';
 import type { Spool } from '../engine/bundle/readBundle.ts';
@@ -164,6 +165,21 @@ async function exportJob(req: ExportRequest, progress: Progress): Promise<Export
   const onBytes = (n: number) => progress(Math.min(n, total), total, 'writing the bundle');
   const summary = { name, modules: content.modules.length, files: content.files.length, delta, unverified: content.unverified };
 
+  if (req.compression === 'none') {
+    // A plain tar is a Blob of the stored files between tar headers: nothing
+    // is copied until the browser saves it (to the download, or the chosen file).
+    const r = await exportBundleBlob(input, { allowFailures: req.allowFailures, bundleName: name, onBytes });
+    if (req.target === undefined) return { ...summary, bytes: r.bytes, file: new File([r.blob], name, { type: 'application/x-tar' }) };
+    const w = await req.target.createWritable();
+    try {
+      await w.write(r.blob);
+      await w.close();
+    } catch (err) {
+      await w.abort(err).catch(() => undefined);
+      throw err;
+    }
+    return { ...summary, bytes: r.bytes };
+  }
   if (req.target !== undefined) {
     const w = await req.target.createWritable();
     const r = await exportBundle(input, counting(w as unknown as WritableStream<Uint8Array>, onBytes), options);
@@ -185,7 +201,7 @@ async function exportJob(req: ExportRequest, progress: Progress): Promise<Export
   const parts: Uint8Array<ArrayBuffer>[] = [];
   const mem = new WritableStream<Uint8Array>({ write: (c) => void parts.push(new Uint8Array(c)) });
   const r = await exportBundle(input, counting(mem, onBytes), options);
-  return { ...summary, bytes: r.bytes, file: new File(parts, name, { type: req.compression === 'none' ? 'application/x-tar' : 'application/gzip' }) };
+  return { ...summary, bytes: r.bytes, file: new File(parts, name, { type: 'application/gzip' }) };
 }
 
 // ---------------------------------------------------------------------------

@@ -109,6 +109,9 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
         ['cache/download/example.com/a/@v/v1.0.0.mod', true],
       ]);
       expect(await s.getFileRecords([])).toEqual([]);
+      const got = await s.getFiles(['cache/download/example.com/a/@v/v1.0.0.info', 'nothing/here', 'cache/download/example.com/a/@v/v1.0.0.mod']);
+      expect(await Promise.all(got.map(async (b) => (b === undefined || b instanceof Uint8Array ? b : bytesOf(b))))).toEqual([enc.encode('{}'), undefined, a]);
+      expect(await s.getFiles([])).toEqual([]);
       await s.deleteFile('staging/x');
       expect(await s.getFile('staging/x')).toBeUndefined();
       expect(await s.getFileRecord('staging/x')).toBeUndefined();

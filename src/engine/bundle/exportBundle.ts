@@ -48,11 +48,15 @@ import {
 import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, ManifestSettings, ManifestSumdb } from '../../core/bundle/manifest.ts';
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
 import { coalesceChunks } from './coalesce.ts';
+import { TAR_END, tarHeaderBlocks, tarPadding } from './tarHeader.ts';
 import { createSha256, oneShotPays, sha256Digest, sha256Hex, toHex } from '../../core/internal/sha256.ts';
 import type { FileSlices } from '../ports.ts';
 
-/** A file body: a (disk-backed) Blob, or a factory of a fresh stream each call. */
-export type BundleBody = Blob | (() => ReadableStream<Uint8Array>);
+/**
+ * A stored file's body: a (disk-backed) Blob, its bytes (a small file a store
+ * keeps inline), or a factory of a fresh stream each call.
+ */
+export type BundleBody = Blob | Uint8Array | (() => ReadableStream<Uint8Array>);
 
 export interface BundleSourceFile {
   /** Bundle-relative path (layout.ts). */
@@ -115,7 +119,9 @@ const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 
 function bodyStream(body: BundleBody): ReadableStream<Uint8Array> {
-  return typeof body === 'function' ? body() : blobPieces(body);
+  if (typeof body === 'function') return body();
+  if (body instanceof Uint8Array) return new Blob([body as Uint8Array<ArrayBuffer>]).stream();
+  return blobPieces(body);
 }
 
 /** The piece size blobPieces reads. */
@@ -126,21 +132,38 @@ const PIECE_BYTES = 1 << 20;
  * passed to check, when given, before it is enqueued. Blob.stream() yields
  * 64 KiB chunks (Node's file-backed Blobs, Chromium's), and every chunk costs
  * a promise hop through each stage of the tar pipeline; 1 MiB pieces cut
- * those hops sixteenfold, and pull() reads the next piece only when asked, so
- * at most one piece waits.
+ * those hops sixteenfold. pull() runs when the reader asks, and starts the
+ * read of the piece after the one it hands over, so the store's read of one
+ * overlaps the check and the writing of the other: at most two pieces wait.
  */
 function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8Array, at: number) => Promise<void>): ReadableStream<Uint8Array> {
+  const read = (at: number): Promise<Uint8Array> => {
+    const end = Math.min(blob.size, at + pieceBytes);
+    const reading = blob
+      .slice(at, end)
+      .arrayBuffer()
+      .then((b) => {
+        const piece = new Uint8Array(b);
+        if (piece.length !== end - at) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${at}, want ${end - at}`);
+        return piece;
+      });
+    reading.catch(() => {}); // observed by the pull that takes it
+    return reading;
+  };
   let at = 0;
+  let next: Promise<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (at >= blob.size) return controller.close();
-        const end = Math.min(blob.size, at + pieceBytes);
-        const piece = new Uint8Array(await blob.slice(at, end).arrayBuffer());
-        if (piece.length !== end - at) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${at}, want ${end - at}`);
+        const piece = await (next ?? read(at));
+        next = at + piece.length < blob.size ? read(at + piece.length) : undefined;
         await check?.(piece, at);
-        at = end;
+        at += piece.length;
         controller.enqueue(piece);
+      },
+      cancel() {
+        next = undefined;
       },
     },
     { highWaterMark: 0 },
@@ -149,6 +172,7 @@ function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8A
 
 /** Streams a body through a hasher; returns its SHA-256 and length. */
 async function hashBody(body: BundleBody): Promise<{ sha256: string; size: number }> {
+  if (body instanceof Uint8Array) return { sha256: sha256Hex(body), size: body.length };
   const h = createSha256();
   let size = 0;
   const reader = bodyStream(body).getReader();
@@ -177,8 +201,10 @@ interface PlannedFile {
   path: string;
   size: number;
   sha256: string;
-  body: BundleBody | Uint8Array;
+  body: BundleBody;
   slices?: FileSlices;
+  /** Made by the exporter (lists, the tree head), not stored: nothing to check. */
+  generated?: true;
 }
 
 /** Whether slices cover exactly size bytes (every slice but the last full, the last not empty). */
@@ -217,11 +243,18 @@ function gzipStream(level: number, mtime: Date): TransformStream<Uint8Array, Uin
   });
 }
 
-/**
- * Writes the bundle for input into sink (which is closed at the end, or
- * aborted on failure). Resolves with the manifest written.
- */
-export async function exportBundle(input: ExportInput, sink: WritableStream<Uint8Array>, options: ExportOptions = {}): Promise<ExportResult> {
+/** What an export writes, decided before any byte is. */
+interface ExportPlan {
+  readonly compression: 'none' | number;
+  readonly manifest: BundleManifest;
+  readonly readme: Uint8Array;
+  readonly mtime: Date;
+  /** Every file but the manifest and the README, in the bundle's order. */
+  readonly order: readonly PlannedFile[];
+}
+
+/** The manifest, the README and every file's place and hash; refuses what exportBundle refuses. */
+async function planExport(input: ExportInput, options: ExportOptions): Promise<ExportPlan> {
   const compression = options.compression ?? 1;
   if (compression !== 'none' && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) {
     throw new RangeError(`compression: want 'none' or a gzip level 0-9, got ${String(compression)}`);
@@ -241,7 +274,7 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
   }
   const planned = new Map<string, PlannedFile>();
   const addBytes = (path: string, data: Uint8Array): void => {
-    planned.set(path, { path, size: data.length, sha256: sha256Hex(data), body: data });
+    planned.set(path, { path, size: data.length, sha256: sha256Hex(data), body: data, generated: true });
   };
   if (input.sumdb !== undefined) {
     if (!given.has(sumdbSupportedFile(input.sumdb.name))) addBytes(sumdbSupportedFile(input.sumdb.name), new Uint8Array(0));
@@ -307,23 +340,34 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
   const mtime = new Date(Date.parse(manifest.createdAt));
 
   const order = [...planned.values()].filter((f) => f.path !== README_FILE).sort((a, b) => comparePaths(a.path, b.path));
-  const { readable, controller } = createTarPacker();
-  let bytes = 0;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) {
-      bytes += chunk.length;
-      c.enqueue(chunk);
-    },
-  });
-  const out = compression === 'none' ? readable : readable.pipeThrough((options.gzip ?? gzipStream)(compression, mtime));
-  const piping = out.pipeThrough(coalesceChunks(SINK_PIECE)).pipeThrough(counter).pipeTo(sink);
-  piping.catch(() => {}); // observed below; avoid an unhandled rejection while entries are written
+  return { compression, manifest, readme, mtime, order };
+}
 
+/**
+ * Where writeEntries puts the tar's entries: the tar packer's stream
+ * (exportBundle), or the parts of a Blob (exportBundleBlob).
+ */
+interface TarOut {
+  /** A file whose bytes are at hand. */
+  bytes(path: string, data: Uint8Array): Promise<void>;
+  dir(path: string): Promise<void>;
+  /** A stored file read whole, already checked against its SHA-256. */
+  storedWhole(f: PlannedFile, data: Uint8Array): Promise<void>;
+  /** A stored file as a stream of its bytes that fails on a bad piece (its hash is compared once the stream ends). */
+  stored(f: PlannedFile, checked: ReadableStream<Uint8Array>): Promise<void>;
+}
+
+/**
+ * Writes the manifest, the README, then every file of the plan preceded by
+ * its directories not yet written; each stored file's bytes are checked
+ * against the SHA-256 the manifest gives, and a difference aborts the export.
+ */
+async function writeEntries(plan: ExportPlan, out: TarOut): Promise<void> {
+  const { manifest, readme, order } = plan;
   // Bodies read whole are read ahead of the writer (at most READ_AHEAD_FILES
   // and READ_AHEAD_BYTES beyond the file being written), so the store's reads
   // overlap the tar's writes instead of alternating with them.
-  const readsWhole = (f: PlannedFile): f is PlannedFile & { body: Blob } =>
-    typeof f.body !== 'function' && !(f.body instanceof Uint8Array) && (oneShotPays(f.size) || f.size <= WHOLE_READ_MAX);
+  const readsWhole = (f: PlannedFile): f is PlannedFile & { body: Blob } => f.body instanceof Blob && (oneShotPays(f.size) || f.size <= WHOLE_READ_MAX);
   const ahead = new Map<PlannedFile, Promise<Uint8Array>>();
   let aheadBytes = 0;
   let cursor = 0;
@@ -347,53 +391,80 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
     return data;
   };
 
+  await out.bytes(MANIFEST_FILE, manifestBytes(manifest));
+  await out.bytes(README_FILE, readme);
+  const written = new Set<string>();
+  for (const f of order) {
+    const parts = f.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/') + '/';
+      if (written.has(dir)) continue;
+      written.add(dir);
+      await out.dir(dir);
+    }
+    if (f.generated === true && f.body instanceof Uint8Array) {
+      await out.bytes(f.path, f.body);
+      continue;
+    }
+    if (readsWhole(f) || f.body instanceof Uint8Array) {
+      // Read whole (bounded by oneShotPays or WHOLE_READ_MAX), or given
+      // whole, and hashed in one native call before any byte enters the tar.
+      const data = f.body instanceof Uint8Array ? f.body : await readWhole(f as PlannedFile & { body: Blob });
+      const got = toHex(await sha256Digest(data));
+      if (got !== f.sha256 || data.length !== f.size) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
+      await out.storedWhole(f, data);
+      continue;
+    }
+    // Where the runtime hashes incrementally in native code (Node) the whole hash costs no more.
+    if (f.slices !== undefined && !hasNativeIncrementalSha256() && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
+      await out.stored(f, checkedSlices(f.path, f.body, f.slices));
+      continue;
+    }
+    const h = createSha256();
+    const hashing = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        h.update(chunk);
+        c.enqueue(chunk);
+      },
+    });
+    await out.stored(f, bodyStream(f.body).pipeThrough(hashing));
+    const got = h.hexDigest();
+    if (got !== f.sha256) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
+  }
+}
+
+/**
+ * Writes the bundle for input into sink (which is closed at the end, or
+ * aborted on failure). Resolves with the manifest written.
+ */
+export async function exportBundle(input: ExportInput, sink: WritableStream<Uint8Array>, options: ExportOptions = {}): Promise<ExportResult> {
+  const plan = await planExport(input, options);
+  const { compression, mtime } = plan;
+  const { readable, controller } = createTarPacker();
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      bytes += chunk.length;
+      c.enqueue(chunk);
+    },
+  });
+  const out = compression === 'none' ? readable : readable.pipeThrough((options.gzip ?? gzipStream)(compression, mtime));
+  const piping = out.pipeThrough(coalesceChunks(SINK_PIECE)).pipeThrough(counter).pipeTo(sink);
+  piping.catch(() => {}); // observed below; avoid an unhandled rejection while entries are written
+
+  const entry = (path: string, size: number): WritableStream<Uint8Array> => controller.add({ name: path, size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 });
   const writeBytes = async (path: string, data: Uint8Array): Promise<void> => {
-    const w = controller.add({ name: path, size: data.length, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 }).getWriter();
+    const w = entry(path, data.length).getWriter();
     if (data.length > 0) await w.write(data);
     await w.close();
   };
   try {
-    await writeBytes(MANIFEST_FILE, manifestBytes(manifest));
-    await writeBytes(README_FILE, readme);
-    const written = new Set<string>();
-    for (const f of order) {
-      const parts = f.path.split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/') + '/';
-        if (written.has(dir)) continue;
-        written.add(dir);
-        await controller.add({ name: dir, size: 0, type: 'directory', mode: DIR_MODE, mtime, uid: 0, gid: 0 }).close();
-      }
-      if (f.body instanceof Uint8Array) {
-        await writeBytes(f.path, f.body);
-        continue;
-      }
-      if (readsWhole(f)) {
-        // Read whole (bounded by oneShotPays or WHOLE_READ_MAX) and hashed in
-        // one native call before any byte enters the tar.
-        const data = await readWhole(f);
-        const got = toHex(await sha256Digest(data));
-        if (got !== f.sha256 || data.length !== f.size) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
-        await writeBytes(f.path, data);
-        continue;
-      }
-      const entry = (): WritableStream<Uint8Array> => controller.add({ name: f.path, size: f.size, type: 'file', mode: FILE_MODE, mtime, uid: 0, gid: 0 });
-      // Where the runtime hashes incrementally in native code (Node) the whole hash costs no more.
-      if (f.slices !== undefined && !hasNativeIncrementalSha256() && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
-        await checkedSlices(f.path, f.body, f.slices).pipeTo(entry());
-        continue;
-      }
-      const h = createSha256();
-      const hashing = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, c) {
-          h.update(chunk);
-          c.enqueue(chunk);
-        },
-      });
-      await bodyStream(f.body).pipeThrough(hashing).pipeTo(entry());
-      const got = h.hexDigest();
-      if (got !== f.sha256) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
-    }
+    await writeEntries(plan, {
+      bytes: writeBytes,
+      dir: (path) => controller.add({ name: path, size: 0, type: 'directory', mode: DIR_MODE, mtime, uid: 0, gid: 0 }).close(),
+      storedWhole: (f, data) => writeBytes(f.path, data),
+      stored: (f, checked) => checked.pipeTo(entry(f.path, f.size)),
+    });
     controller.finalize();
   } catch (err) {
     controller.error(err);
@@ -401,5 +472,59 @@ export async function exportBundle(input: ExportInput, sink: WritableStream<Uint
     throw err;
   }
   await piping;
-  return { manifest, bytes };
+  return { manifest: plan.manifest, bytes };
+}
+
+/**
+ * The plain-tar bundle for input as a Blob made of the stored files' own
+ * Blobs between tar headers: the same bytes exportBundle writes with
+ * compression 'none' (tarHeader.ts gives modern-tar's headers), but no file
+ * is copied into a stream or written out again; a browser reads the stored
+ * files once more only when the Blob is saved. Every stored file is first
+ * read and checked against its SHA-256, as exportBundle checks it; a Blob's
+ * bytes cannot change after that (a browser fails the read of a stored file
+ * changed on disk). Bodies must be Blobs or bytes, not stream factories.
+ */
+export async function exportBundleBlob(
+  input: ExportInput,
+  options: Omit<ExportOptions, 'compression' | 'gzip'> & {
+    /** Told the bundle's bytes so far as files are checked and added. */
+    onBytes?: (bytes: number) => void;
+  } = {},
+): Promise<ExportResult & { blob: Blob }> {
+  for (const f of input.files) if (typeof f.body === 'function') throw new TypeError(`${f.path}: exportBundleBlob needs stored files as Blobs`);
+  const plan = await planExport(input, { ...options, compression: 'none' });
+  const { mtime } = plan;
+  const parts: BlobPart[] = [];
+  let bytes = 0;
+  const push = (part: Uint8Array | Blob): void => {
+    parts.push(part as BlobPart);
+    bytes += part instanceof Blob ? part.size : part.length;
+    options.onBytes?.(bytes);
+  };
+  const entry = (path: string, type: 'file' | 'directory', body: Uint8Array | Blob | undefined): void => {
+    const size = body === undefined ? 0 : body instanceof Blob ? body.size : body.length;
+    for (const block of tarHeaderBlocks({ name: path, type, size, mode: type === 'file' ? FILE_MODE : DIR_MODE, mtime })) push(block);
+    if (body === undefined || size === 0) return;
+    push(body);
+    const pad = tarPadding(size);
+    if (pad !== undefined) push(pad);
+  };
+  const storedBody = (f: PlannedFile): Blob | Uint8Array => {
+    if (typeof f.body === 'function') throw new TypeError(`${f.path}: exportBundleBlob needs stored files as Blobs`);
+    if (f.body instanceof Blob && f.body.size !== f.size) throw new Error(`${f.path}: stored file has ${f.body.size} bytes, manifest says ${f.size}`);
+    return f.body;
+  };
+  await writeEntries(plan, {
+    bytes: async (path, data) => entry(path, 'file', data),
+    dir: async (path) => entry(path, 'directory', undefined),
+    // The checked bytes are let go; the Blob they came from goes into the bundle.
+    storedWhole: async (f) => entry(f.path, 'file', storedBody(f)),
+    stored: async (f, checked) => {
+      await checked.pipeTo(new WritableStream());
+      entry(f.path, 'file', storedBody(f));
+    },
+  });
+  push(TAR_END);
+  return { manifest: plan.manifest, bytes, blob: new Blob(parts, { type: 'application/x-tar' }) };
 }

@@ -15,15 +15,11 @@
  * exportBundle then refuses it unless told to allow failures.
  */
 import type { ManifestModule } from '../../core/bundle/manifest.ts';
-import { mapLimit } from '../../core/internal/mapLimit.ts';
 import { infoFile, modFile, SUMDB_CACHE_DIR, zipFile, ziphashFile } from '../../core/modcache/layout.ts';
 import type { JobRecord } from '../job.ts';
 import { migrateModuleState } from '../moduleState.ts';
 import type { EngineStore } from '../ports.ts';
 import type { BundleSourceFile } from './exportBundle.ts';
-
-/** Store lookups in flight while collecting. */
-const LOOKUPS = 16;
 
 export interface JobBundleContent {
   files: BundleSourceFile[];
@@ -38,9 +34,7 @@ export async function collectJobBundle(store: EngineStore, job: JobRecord, opts:
   const files: BundleSourceFile[] = [];
   const modules: ManifestModule[] = [];
   const unverified: string[] = [];
-  // Paths first, each once, in the order found; their records and bodies are
-  // then looked up LOOKUPS at a time (one at a time, a store round trip per
-  // file left the exporter idle for most of a second per thousand files).
+  // Paths first, each once, in the order found.
   const wanted = new Set<string>();
   const add = (path: string): void => void wanted.add(path);
   const listed = new Set<string>();
@@ -74,15 +68,19 @@ export async function collectJobBundle(store: EngineStore, job: JobRecord, opts:
     }
   }
   for (const f of await store.listFiles(SUMDB_CACHE_DIR + '/')) add(f.path);
-  // The records in one read; then only the verified files' bodies, a few at a time.
+  // The records in one read, then the verified files' bodies in another (one
+  // store round trip per file left the exporter idle for most of a second
+  // per thousand files).
   const paths = [...wanted];
   const records = await store.getFileRecords(paths);
-  const found = await mapLimit(paths, LOOKUPS, async (path, i): Promise<BundleSourceFile | undefined> => {
+  const verified = paths.flatMap((path, i) => {
     const rec = records[i];
-    if (rec === undefined || !rec.verified) return undefined;
-    const body = await store.getFile(path);
-    return body === undefined ? undefined : { path, size: rec.size, body, sha256: rec.sha256, ...(rec.slices !== undefined ? { slices: rec.slices } : {}) };
+    return rec?.verified === true ? [{ path, rec }] : [];
   });
-  for (const f of found) if (f !== undefined) files.push(f);
+  const bodies = await store.getFiles(verified.map((v) => v.path));
+  verified.forEach(({ path, rec }, i) => {
+    const body = bodies[i];
+    if (body !== undefined) files.push({ path, size: rec.size, body, sha256: rec.sha256, ...(rec.slices !== undefined ? { slices: rec.slices } : {}) });
+  });
   return { files, modules, unverified };
 }

@@ -42,7 +42,11 @@ export interface ExportRequest {
   allowFailures: boolean;
   /** Manifest texts (modcarry-manifest.json) of what the offline side holds: a delta bundle when given. */
   offlineManifests: string[];
-  /** A file the person chose with showSaveFilePicker; else the bundle goes to OPFS and comes back as a File. */
+  /**
+   * A file the person chose with showSaveFilePicker; else the bundle comes
+   * back as a File (a .tar.gz written to OPFS first; a plain tar made of the
+   * stored files themselves).
+   */
   target?: FileSystemFileHandle;
   goprivate: string;
 }

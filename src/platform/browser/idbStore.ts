@@ -262,8 +262,14 @@ class IdbEngineStore implements IdbStore {
   }
 
   async getFile(path: string): Promise<Blob | undefined> {
-    const data = (await this.#with((db) => db.get('files', path)))?.data;
-    return data === undefined || data instanceof Blob ? data : new Blob([bytesPart(data)]);
+    return blobOf((await this.#with((db) => db.get('files', path)))?.data);
+  }
+
+  async getFiles(paths: readonly string[]): Promise<(Blob | Uint8Array | undefined)[]> {
+    return this.#with(async (db) => {
+      const files = db.transaction('files').objectStore('files');
+      return (await Promise.all(paths.map((path) => files.get(path)))).map((f) => f?.data);
+    });
   }
 
   async listFiles(prefix: string): Promise<FileRecord[]> {
@@ -449,6 +455,11 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 
 /** Files up to this size are stored inline, as bytes, not as Blob values. */
 const INLINE_MAX = 64 << 10;
+
+/** Stored file data as a Blob: small files are stored inline as bytes. */
+function blobOf(data: Blob | Uint8Array | undefined): Blob | undefined {
+  return data === undefined || data instanceof Blob ? data : new Blob([bytesPart(data)]);
+}
 
 /** A BlobPart of data's bytes (a Uint8Array over a SharedArrayBuffer is copied). */
 function bytesPart(data: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -504,6 +504,7 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
       if (recordOf(path) === undefined) return undefined;
       return blobOf(p.file(path));
     },
+    getFiles: (paths) => Promise.all(paths.map((path) => (recordOf(path) === undefined ? undefined : blobOf(p.file(path))))),
     async listFiles(prefix) {
       const byPath = new Map<string, FileRecord>();
       for (const path of legacy) {
