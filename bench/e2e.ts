@@ -25,7 +25,7 @@ import type { ChildRun } from './lib/measure.ts';
 import { CLI_ARGV } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
-import { buildApp, downloadAll, exportBundle, makePlan, openApp, serveRelayedApp } from './lib/chromiumApp.ts';
+import { buildApp, downloadAll, exportBundle, makePlan, openApp, pageSummary, serveRelayedApp } from './lib/chromiumApp.ts';
 import { carriedRows } from './lib/report.ts';
 
 /** Chunk size the CLI runs with (its default, stated so the interrupted target can be computed). */
@@ -167,14 +167,15 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
     // has), which the loopback proxy does not hold (go never downloaded them).
     await makePlan(session.page, { goSum: readFileSync(join(set.fixture, 'go.sum'), 'utf8') });
     const start = performance.now();
-    await downloadAll(session.page, 900_000);
+    await downloadAll(session.page, 300_000);
     const downloadMs = performance.now() - start;
-    await exportBundle(session.page, bundle, 600_000);
+    await exportBundle(session.page, bundle, 300_000);
     wallMs = performance.now() - start;
     return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: statSync(bundle).size };
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    return { who: 'chromium', ok: false, wallMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length, attempts: 1, peakRss: undefined, outputBytes: 0, error: [why, ...(session?.errors ?? [])].join(' | ') };
+    const seen = session !== undefined ? await pageSummary(session.page) : '';
+    return { who: 'chromium', ok: false, wallMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length, attempts: 1, peakRss: undefined, outputBytes: 0, error: [why, seen, ...(session?.errors ?? [])].filter((x) => x !== '').join(' | ') };
   } finally {
     await session?.close();
     await app.close();

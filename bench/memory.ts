@@ -27,7 +27,7 @@ import type { Row } from './lib/report.ts';
 import { resetStats, startStaticProxy } from './lib/staticProxy.ts';
 import type { StaticProxy } from './lib/staticProxy.ts';
 import { carriedRows } from './lib/report.ts';
-import { buildApp, downloadAll, exportBundle, makePlan, openApp, peaks, sampleHeaps, serveRelayedApp } from './lib/chromiumApp.ts';
+import { buildApp, downloadAll, exportBundle, makePlan, openApp, pageSummary, peaks, sampleHeaps, serveRelayedApp } from './lib/chromiumApp.ts';
 import type { HeapPeaks } from './lib/chromiumApp.ts';
 
 const LIMIT = 150 * MiB;
@@ -104,7 +104,8 @@ async function runChromiumMemory(ctx: BenchContext, appDir: string, proxy: Stati
       downloadWallMs,
     };
   } catch (err) {
-    return { ok: false, error: [firstLine(err), ...(session?.errors ?? [])].join(' | ') };
+    const seen = session !== undefined ? await pageSummary(session.page) : '';
+    return { ok: false, error: [firstLine(err), seen, ...(session?.errors ?? [])].filter((x) => x !== '').join(' | ') };
   } finally {
     await sampler?.stop().catch(() => undefined);
     await session?.close();
@@ -168,7 +169,8 @@ async function runChromiumBundle(ctx: BenchContext, appDir: string, proxy: Stati
       rounds: done.map((r, i) => (r.ok ? { ...r, export: peaks(samples[`export-${i}`] ?? []) } : r)),
     };
   } catch (err) {
-    return { ok: false, error: [firstLine(err), ...(session?.errors ?? [])].join(' | '), rounds: done };
+    const seen = session !== undefined ? await pageSummary(session.page) : '';
+    return { ok: false, error: [firstLine(err), seen, ...(session?.errors ?? [])].filter((x) => x !== '').join(' | '), rounds: done };
   } finally {
     await sampler?.stop().catch(() => undefined);
     await session?.close();

@@ -116,6 +116,27 @@ async function whenShown(page: Page, selector: string, timeoutMs: number): Promi
   );
 }
 
+/**
+ * What the page showed when a run went wrong: the job's status line, how
+ * many modules were in each state, and the first few not verified with
+ * their row text; "" when the page cannot tell.
+ */
+export async function pageSummary(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const status = document.querySelector('p.job-status')?.textContent?.trim() ?? 'no job status';
+      const counts = new Map<string, number>();
+      const stuck: string[] = [];
+      for (const tr of Array.from(document.querySelectorAll('tr[class^="state-"]'))) {
+        counts.set(tr.className, (counts.get(tr.className) ?? 0) + 1);
+        if (tr.className !== 'state-verified' && stuck.length < 4) stuck.push((tr.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 160));
+      }
+      const exportNote = document.querySelector('[aria-labelledby="export-heading"]')?.textContent?.replace(/\s+/g, ' ').trim().slice(0, 200) ?? '';
+      return `page: ${status}; ${[...counts].map(([k, n]) => `${k.slice(6)} ${n}`).join(', ')}${stuck.length > 0 ? `; e.g. ${stuck.join(' / ')}` : ''}; export panel: ${exportNote}`;
+    })
+    .catch(() => '');
+}
+
 /** Clicks Download and waits until the job is done; throws unless every module verified. */
 export async function downloadAll(page: Page, timeoutMs: number): Promise<string> {
   await page.getByRole('button', { name: 'Download', exact: true }).click();
