@@ -33,10 +33,10 @@ const OCTAL_11_MAX = 8 ** 11 - 1;
 
 const encoder = new TextEncoder();
 
-const ASCII = /^[\x00-\x7f]*$/;
-
+/** The UTF-8 length of s: its length when every unit is ASCII. */
 function utf8Length(s: string): number {
-  return ASCII.test(s) ? s.length : encoder.encode(s).length;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return encoder.encode(s).length;
+  return s.length;
 }
 
 /** Writes s as UTF-8 into block[at, at + size), as much as fits whole. */
