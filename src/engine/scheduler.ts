@@ -430,9 +430,9 @@ export class JobRunner {
     return blob === undefined ? undefined : new Uint8Array(await blob.arrayBuffer());
   }
 
-  /** A file with its record (SHA-256 computed here), for commitFiles. */
-  async #fileEntry(path: string, data: Uint8Array | Blob, verified: boolean, slices?: FileSlices): Promise<FilePut> {
-    const sha256 = data instanceof Uint8Array ? await sha256Hex(data) : await sha256HexOfBlob(data);
+  /** A file with its record (SHA-256 computed here unless under way), for commitFiles. */
+  async #fileEntry(path: string, data: Uint8Array | Blob, verified: boolean, slices?: FileSlices, fileSha256?: Promise<string>): Promise<FilePut> {
+    const sha256 = await (fileSha256 ?? (data instanceof Uint8Array ? sha256Hex(data) : sha256HexOfBlob(data)));
     const size = data instanceof Uint8Array ? data.length : data.size;
     return { record: { formatVersion: 1, path, size, sha256, verified, storedAt: this.#deps.ports.clock.now(), ...(slices !== undefined ? { slices } : {}) }, data };
   }
@@ -447,7 +447,7 @@ export class JobRunner {
     files: { zip?: VerifiedZip | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
   ): Promise<void> {
     const puts: FilePut[] = [];
-    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true, files.zip.slices), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true, files.zip.slices, files.zip.sha256), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
     if (files.mod !== undefined && !files.mod.verified) puts.push(await this.#fileEntry(paths.mod, files.mod.data, true));
     if (files.info !== undefined && !files.info.verified) puts.push(await this.#fileEntry(paths.info, files.info.data, true));
     await this.#deps.ports.store.commitFiles(puts, [STAGING_DIR + '/' + paths.mod, STAGING_DIR + '/' + paths.info]);
@@ -824,8 +824,13 @@ export class JobRunner {
           zipErr = err;
         }
         if (zip !== undefined) {
+          // The file's own SHA-256 (its record's) is taken while the zip hashes,
+          // on this thread, instead of after: with the zip hashed on other
+          // threads, this one would otherwise wait on them and they on it.
+          const fileSha256 = sha256HexOfBlob(assembled.blob);
+          fileSha256.catch(() => undefined); // a zip that fails its checks never needs it
           const r = await this.#hashZip(mv, zip, assembled.blob);
-          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks) };
+          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), sha256: fileSha256 };
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
         }
@@ -862,6 +867,8 @@ interface VerifiedZip {
   readonly checkedBy: CheckSource[];
   /** The hashes of the chunks it was assembled from, kept in its file record. */
   readonly slices?: FileSlices;
+  /** The SHA-256 of its bytes, when already under way. */
+  readonly sha256?: Promise<string>;
 }
 
 /**
