@@ -824,13 +824,14 @@ export class JobRunner {
           zipErr = err;
         }
         if (zip !== undefined) {
-          // The file's own SHA-256 (its record's) is taken while the zip hashes,
-          // on this thread, instead of after: with the zip hashed on other
-          // threads, this one would otherwise wait on them and they on it.
-          const fileSha256 = sha256HexOfBlob(assembled.blob);
-          fileSha256.catch(() => undefined); // a zip that fails its checks never needs it
+          // Where the zip hashes on other threads, the file's own SHA-256 (its
+          // record's) is taken on this one meanwhile, not after the verdict:
+          // this thread would otherwise wait on them and they on it. (Where
+          // this thread hashes the zip, the two would only hold memory at once.)
+          const fileSha256 = ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
+          fileSha256?.catch(() => undefined); // a zip that fails its checks never needs it
           const r = await this.#hashZip(mv, zip, assembled.blob);
-          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), sha256: fileSha256 };
+          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), ...(fileSha256 !== undefined ? { sha256: fileSha256 } : {}) };
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
         }
