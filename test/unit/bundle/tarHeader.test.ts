@@ -32,13 +32,7 @@ function ours(entries: readonly TarEntryHeader[]): Uint8Array {
     }
   }
   parts.push(TAR_END);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 const mtime = new Date('2026-11-24T13:00:00Z');
