@@ -70,8 +70,8 @@ const BLOB_READ_ROOM = 1 << 20;
 
 /**
  * A Blob's bytes in order, as views of one reused buffer where its stream
- * offers a BYOB reader (Node's does; see sha256HexOfBlob for Chromium's): a yielded view is valid only
- * until the next is asked for. Else the stream's own pieces, a fresh buffer
+ * offers a BYOB reader (Node's does; see sha256HexOfBlob for Chromium's): a
+ * yielded view is valid only until the next is asked for. Else the stream's own pieces, a fresh buffer
  * each, which a 400 MiB file turns into hundreds of MiB left for the collector.
  */
 export async function* blobPiecesInPlace(blob: Blob): AsyncGenerator<Uint8Array> {
@@ -105,17 +105,19 @@ export async function* blobPiecesInPlace(blob: Blob): AsyncGenerator<Uint8Array>
   }
 }
 
+/** The bytes [start, end) of a stored Blob, in fresh memory; a short read fails. */
+export async function readBlobRange(blob: Blob, start: number, end: number): Promise<Uint8Array> {
+  const piece = new Uint8Array(await blob.slice(start, end).arrayBuffer());
+  if (piece.length !== end - start) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${start}, want ${end - start}`);
+  return piece;
+}
+
 /**
  * A Blob's bytes in order, in slices of BLOB_READ_ROOM read one after the
- * other (Blob.slice().arrayBuffer()), each slice fresh memory.
+ * other (readBlobRange), each slice fresh memory.
  */
 export async function* blobSlices(blob: Blob): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < blob.size; at += BLOB_READ_ROOM) {
-    const end = Math.min(blob.size, at + BLOB_READ_ROOM);
-    const piece = new Uint8Array(await blob.slice(at, end).arrayBuffer());
-    if (piece.length !== end - at) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${at}, want ${end - at}`);
-    yield piece;
-  }
+  for (let at = 0; at < blob.size; at += BLOB_READ_ROOM) yield await readBlobRange(blob, at, Math.min(blob.size, at + BLOB_READ_ROOM));
 }
 
 /**

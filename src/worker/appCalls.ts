@@ -168,7 +168,7 @@ async function exportJob(req: ExportRequest, progress: Progress): Promise<Export
   if (req.compression === 'none') {
     // A plain tar is a Blob of the stored files between tar headers: nothing
     // is copied until the browser saves it (to the download, or the chosen file).
-    const r = await exportBundleBlob(input, { allowFailures: req.allowFailures, bundleName: name, onBytes });
+    const r = await exportBundleBlob(input, { ...options, onBytes });
     if (req.target === undefined) return { ...summary, bytes: r.bytes, file: new File([r.blob], name, { type: 'application/x-tar' }) };
     const w = await req.target.createWritable();
     try {

@@ -49,6 +49,7 @@ import type { BundleManifest, ManifestFile, ManifestInput, ManifestModule, Manif
 import { offlineReadme } from '../../core/bundle/offlineReadme.ts';
 import { coalesceChunks } from './coalesce.ts';
 import { TAR_END, tarHeaderBlocks, tarPadding } from './tarHeader.ts';
+import { readBlobRange } from '../assemble.ts';
 import { createSha256, oneShotPays, sha256Digest, sha256Hex, toHex } from '../../core/internal/sha256.ts';
 import type { FileSlices } from '../ports.ts';
 
@@ -118,10 +119,8 @@ const DEFAULT_GENERATOR = 'modcarry';
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 
-function bodyStream(body: BundleBody): ReadableStream<Uint8Array> {
-  if (typeof body === 'function') return body();
-  if (body instanceof Uint8Array) return new Blob([body as Uint8Array<ArrayBuffer>]).stream();
-  return blobPieces(body);
+function bodyStream(body: Blob | (() => ReadableStream<Uint8Array>)): ReadableStream<Uint8Array> {
+  return typeof body === 'function' ? body() : blobPieces(body);
 }
 
 /** The piece size blobPieces reads. */
@@ -138,15 +137,7 @@ const PIECE_BYTES = 1 << 20;
  */
 function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8Array, at: number) => Promise<void>): ReadableStream<Uint8Array> {
   const read = (at: number): Promise<Uint8Array> => {
-    const end = Math.min(blob.size, at + pieceBytes);
-    const reading = blob
-      .slice(at, end)
-      .arrayBuffer()
-      .then((b) => {
-        const piece = new Uint8Array(b);
-        if (piece.length !== end - at) throw new Error(`a stored file read returned ${piece.length} bytes at offset ${at}, want ${end - at}`);
-        return piece;
-      });
+    const reading = readBlobRange(blob, at, Math.min(blob.size, at + pieceBytes));
     reading.catch(() => {}); // observed by the pull that takes it
     return reading;
   };
@@ -402,22 +393,23 @@ async function writeEntries(plan: ExportPlan, out: TarOut): Promise<void> {
       written.add(dir);
       await out.dir(dir);
     }
-    if (f.generated === true && f.body instanceof Uint8Array) {
-      await out.bytes(f.path, f.body);
+    const body = f.body;
+    if (f.generated === true && body instanceof Uint8Array) {
+      await out.bytes(f.path, body);
       continue;
     }
-    if (readsWhole(f) || f.body instanceof Uint8Array) {
-      // Read whole (bounded by oneShotPays or WHOLE_READ_MAX), or given
-      // whole, and hashed in one native call before any byte enters the tar.
-      const data = f.body instanceof Uint8Array ? f.body : await readWhole(f as PlannedFile & { body: Blob });
+    if (body instanceof Uint8Array || readsWhole(f)) {
+      // Given whole, or read whole (bounded by oneShotPays or WHOLE_READ_MAX),
+      // and hashed in one native call before any byte enters the tar.
+      const data = body instanceof Uint8Array ? body : await readWhole(f as PlannedFile & { body: Blob });
       const got = toHex(await sha256Digest(data));
       if (got !== f.sha256 || data.length !== f.size) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
       await out.storedWhole(f, data);
       continue;
     }
     // Where the runtime hashes incrementally in native code (Node) the whole hash costs no more.
-    if (f.slices !== undefined && !hasNativeIncrementalSha256() && f.body instanceof Blob && f.body.size === f.size && slicesCover(f.slices, f.size)) {
-      await out.stored(f, checkedSlices(f.path, f.body, f.slices));
+    if (f.slices !== undefined && !hasNativeIncrementalSha256() && body instanceof Blob && body.size === f.size && slicesCover(f.slices, f.size)) {
+      await out.stored(f, checkedSlices(f.path, body, f.slices));
       continue;
     }
     const h = createSha256();
@@ -427,7 +419,7 @@ async function writeEntries(plan: ExportPlan, out: TarOut): Promise<void> {
         c.enqueue(chunk);
       },
     });
-    await out.stored(f, bodyStream(f.body).pipeThrough(hashing));
+    await out.stored(f, bodyStream(body).pipeThrough(hashing));
     const got = h.hexDigest();
     if (got !== f.sha256) throw new Error(`${f.path}: content changed during export (SHA-256 ${got}, manifest says ${f.sha256})`);
   }

@@ -204,15 +204,14 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
   /** The zip's h1 from one worker (or this thread, should the worker fail). */
   const whole = (data: Blob | Uint8Array, first = false): Promise<ZipHashResult> =>
     new Promise<ZipHashResult>((resolve, reject) => {
-      const settle = (r: Promise<ZipHashResult>): void => void r.then(resolve, (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
       const task: Task = {
         data,
         answer: (reply) => {
-          if ('error' in reply) settle(Promise.reject(fromWire(reply.error)));
-          else if ('result' in reply) settle(Promise.resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) }));
-          else settle(Promise.reject(new Error('a zip hashing worker answered with digests for a whole zip')));
+          if ('error' in reply) reject(fromWire(reply.error));
+          else if ('result' in reply) resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) });
+          else reject(new Error('a zip hashing worker answered with digests for a whole zip'));
         },
-        failed: () => settle(hashHere(data)),
+        failed: () => void hashHere(data).then(resolve, (err: unknown) => reject(err instanceof Error ? err : new Error(String(err)))),
       };
       // A zip whose parts failed goes before zips that came after it.
       if (first) queue.unshift(task);
