@@ -42,6 +42,13 @@ export interface RangeContext {
   readonly log: (event: LogEvent, fields?: LogFields) => Promise<void>;
   /** Called after each committed chunk. */
   readonly onProgress?: (rec: DownloadRecord) => void;
+  /**
+   * Called with each chunk a body commits (not a repair's: refetchChunks),
+   * its bytes (valid only during the call) and the record that will count it,
+   * while the store writes it: a chunk whose commit then fails has been seen
+   * all the same.
+   */
+  readonly onChunk?: (chunk: ChunkRecord, data: Uint8Array, rec: DownloadRecord) => void;
   /** Throws StorageFullError when `needed` more bytes do not fit. */
   readonly ensureSpace?: (needed: number) => Promise<void>;
   /**
@@ -288,7 +295,13 @@ async function consume(ctx: RangeContext, url: string, res: HttpResponseLike, ac
     const bytes = rec.bytes + data.length;
     const next: DownloadRecord = { ...rec, chunks: rec.chunks + 1, bytes, complete: last || (total !== undefined && bytes === total) };
     throwIfAborted(ctx.signal);
-    await ctx.store.commitChunk(chunk, data, next);
+    const committed = ctx.store.commitChunk(chunk, data, next);
+    try {
+      // This thread's work on the bytes overlaps the store's write of them.
+      ctx.onChunk?.(chunk, data, next);
+    } finally {
+      await committed;
+    }
     rec = next;
     ctx.onProgress?.(rec);
   };

@@ -29,6 +29,7 @@ import { checkZipPrefix } from '../core/zip/checkZip.ts';
 import { openZip, ZipFormatError } from '../core/zip/reader.ts';
 import type { ZipReader } from '../core/zip/reader.ts';
 import { mapLimit } from '../core/internal/mapLimit.ts';
+import { oneShotPays } from '../core/internal/sha256.ts';
 import { assembleChunks, chunksForRange, findBadChunks, MissingChunkError, sha256HexOfBlob } from './assemble.ts';
 import { parseRetryAfter, retryDelay } from './backoff.ts';
 import type { ChangeLog, LogEvent, LogFields } from './changeLog.ts';
@@ -41,6 +42,7 @@ import type { ChunkRecord, DownloadRecord, EnginePorts, FilePut, FileRecord, Fil
 import { StorageFullError } from './ports.ts';
 import type { RangeContext } from './rangeDownload.ts';
 import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
+import { RunningFileHashes } from './runningFileHash.ts';
 import type { JobSumdb } from './sumdbChecker.ts';
 import { checkExtractable, checkHashes, hashZipOrLocate } from './verifyModule.ts';
 import type { ZipHashResult } from './verifyModule.ts';
@@ -252,6 +254,13 @@ export class JobRunner {
   readonly #madeProgress = new Set<string>();
   /** Zip paths whose every chunk was fetched by this run (their chunk hashes were checked as they arrived). */
   readonly #freshZips = new Set<string>();
+  /**
+   * Zips' file hashes taken as their chunks are stored: where the runtime
+   * hashes incrementally in native code (Node), every zip's, saving a read of
+   * the file; in browsers only a zip too large for one WebCrypto digest,
+   * which would otherwise be read back and hashed in JS all the same.
+   */
+  readonly #fileHashes = new RunningFileHashes((total) => !oneShotPays(total ?? Number.POSITIVE_INFINITY));
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps;
@@ -513,6 +522,7 @@ export class JobRunner {
         this.#progressed(key);
       },
       ensureSpace: (needed) => this.ensureSpace(needed),
+      onChunk: (chunk, data, rec) => this.#fileHashes.add(chunk, data, rec.totalSize),
     };
   }
 
@@ -824,11 +834,14 @@ export class JobRunner {
           zipErr = err;
         }
         if (zip !== undefined) {
-          // Where the zip hashes on other threads, the file's own SHA-256 (its
-          // record's) is taken on this one meanwhile, not after the verdict:
-          // this thread would otherwise wait on them and they on it. (Where
-          // this thread hashes the zip, the two would only hold memory at once.)
-          const fileSha256 = ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
+          // The file's own SHA-256 (its record's) was taken as its chunks
+          // arrived, when it was worth it and they are the stored ones. Else,
+          // where the zip hashes on other threads, it is read for it on this
+          // one meanwhile, not after the verdict: this thread would otherwise
+          // wait on them and they on it. (Where this thread hashes the zip,
+          // the two would only hold memory at once.)
+          const taken = this.#fileHashes.take(paths.zip, assembled.chunks);
+          const fileSha256 = taken !== undefined ? Promise.resolve(taken) : ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
           fileSha256?.catch(() => undefined); // a zip that fails its checks never needs it
           const r = await this.#hashZip(mv, zip, assembled.blob);
           if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), ...(fileSha256 !== undefined ? { sha256: fileSha256 } : {}) };
