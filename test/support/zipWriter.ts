@@ -34,6 +34,8 @@ export interface ZipWriterEntryInput {
   compressedData?: Uint8Array;
   /** Extra general-purpose flag bits to set. */
   flags?: number;
+  /** Bytes appended to the local header's extra field (the central directory's is left alone). */
+  localExtra?: Uint8Array;
 }
 
 export interface ZipWriterOptions {
@@ -141,6 +143,7 @@ export function writeZip(entries: readonly ZipWriterEntryInput[], opts: ZipWrite
       localExtra.u64(w.usize);
       localExtra.u64(w.csize);
     }
+    if (e.localExtra !== undefined) localExtra.bytes(e.localExtra);
     out.u32(0x04034b50);
     out.u16(zip64 ? 45 : 20);
     out.u16(flags);

@@ -429,10 +429,13 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
   if (at < 0) throw new ZipFormatError('format');
   if (at + LFH_LEN > src.size) throw new ZipFormatError('unexpected-eof', 'EOF');
   // Small compressed entries are read with their header in one go (one read
-  // instead of two per file: a module has thousands of files); the slack
+  // instead of two per file: a module has thousands of files), and so is a
+  // stored entry read whole (a lone header read would fetch a whole
+  // read-ahead window for nothing: the data is read past it); the slack
   // covers a local extra field up to 64 bytes, else the data is read again.
   const whole = entry.method === 8 && !entry.isDirectory && (opts.backend ?? 'auto') === 'auto' && entry.compressedSize <= WHOLE_MAX_COMPRESSED;
-  const headLen = whole ? Math.min(src.size - at, LFH_LEN + entry.nameBytes.length + 64 + entry.compressedSize) : LFH_LEN;
+  const storedWhole = entry.method === 0 && !entry.isDirectory && out instanceof BoundedBuffer && entry.compressedSize <= declared;
+  const headLen = whole || storedWhole ? Math.min(src.size - at, LFH_LEN + entry.nameBytes.length + 64 + entry.compressedSize) : LFH_LEN;
   const lh = await src.read(at, headLen);
   if (u32(lh, 0) !== LFH_SIG) throw new ZipFormatError('format');
   if (entry.isDirectory) {
@@ -449,10 +452,10 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     if (!out.append(chunk)) throw new InflateAbort(new ZipFormatError('format'));
     crc = crc32Update(crc, chunk);
   };
-  if (entry.method === 0 && out instanceof BoundedBuffer && dataEnd <= src.size && entry.compressedSize <= declared) {
-    // Stored data read whole is the content itself: one read (past the
-    // source's read-ahead window when large), kept without a copy.
-    const data = await src.read(dataStart, entry.compressedSize);
+  if (storedWhole && out instanceof BoundedBuffer && dataEnd <= src.size) {
+    // Stored data read whole is the content itself, kept without a copy:
+    // read with its header, or in one more read.
+    const data = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
     crc = crc32Update(0, data);
     out.adopt(data);
   } else if (entry.method === 0) {
