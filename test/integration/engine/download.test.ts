@@ -8,8 +8,7 @@
  * quota pause, pause/resume and one runner per job.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cacheInfoText, parseInfo } from '../../../src/core/goproxy/info.ts';
 import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modcache/layout.ts';
 import { collectJobBundle } from '../../../src/engine/bundle/exportInput.ts';
@@ -20,22 +19,17 @@ import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
 import { workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import type { FaultRule, FixtureProxy } from '../../support/fixtureProxy.ts';
-import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import type { Fixture } from './harness.ts';
-import { CHUNK, inputsFor, sameBytes, makeFixture, MOD_PATH, planFor, rangeStart, storedBytes, testPorts, VERSION, ZIP_PATH } from './harness.ts';
+import { CHUNK, inputsFor, sameBytes, MOD_PATH, planFor, rangeStart, storedBytes, testPorts, VERSION, ZIP_PATH, withFixtureProxy } from './harness.ts';
 
 let f: Fixture;
 let proxy: FixtureProxy;
 const KEY = `${MOD_PATH}@${VERSION}`;
 const settings = { chunkSize: CHUNK, stallTimeoutMs: 3_600_000, retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 40 } };
 
-beforeAll(async () => {
-  f = await makeFixture();
-  proxy = await startFixtureProxy({ root: f.root });
-});
-afterAll(async () => {
-  await proxy.close();
-  rmSync(f.root, { recursive: true, force: true });
+withFixtureProxy((fixture, server) => {
+  f = fixture;
+  proxy = server;
 });
 afterEach(() => {
   proxy.setFaults([]);

@@ -6,8 +6,7 @@
  * SHA-256.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { zipFile } from '../../../src/core/modcache/layout.ts';
 import * as assemble from '../../../src/engine/assemble.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
@@ -17,9 +16,8 @@ import type { ZipHasher } from '../../../src/engine/ports.ts';
 import { workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import type { FaultRule, FixtureProxy } from '../../support/fixtureProxy.ts';
-import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import type { Fixture } from './harness.ts';
-import { CHUNK, inputsFor, makeFixture, MOD_PATH, planFor, testPorts, VERSION, ZIP_PATH } from './harness.ts';
+import { CHUNK, inputsFor, MOD_PATH, planFor, testPorts, VERSION, ZIP_PATH, withFixtureProxy } from './harness.ts';
 
 vi.mock('../../../src/engine/assemble.ts', async (importOriginal) => {
   const real = await importOriginal<typeof assemble>();
@@ -31,13 +29,9 @@ let proxy: FixtureProxy;
 const settings = { chunkSize: CHUNK, stallTimeoutMs: 3_600_000, retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 40 } };
 const readBack = vi.mocked(assemble.sha256HexOfBlob);
 
-beforeAll(async () => {
-  f = await makeFixture();
-  proxy = await startFixtureProxy({ root: f.root });
-});
-afterAll(async () => {
-  await proxy.close();
-  rmSync(f.root, { recursive: true, force: true });
+withFixtureProxy((fixture, server) => {
+  f = fixture;
+  proxy = server;
 });
 beforeEach(() => {
   readBack.mockClear();

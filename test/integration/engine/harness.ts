@@ -4,7 +4,7 @@
  * and engine ports over the loopback fixture proxy with a fast clock.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
@@ -15,7 +15,10 @@ import type { JobInputs } from '../../../src/engine/job.ts';
 import { memoryLocks, seededRandom, settableConnectivity, settableQuota } from '../../../src/engine/memoryPorts.ts';
 import type { Clock, EnginePorts, EngineStore, Http } from '../../../src/engine/ports.ts';
 import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { writeFileProxy } from '../../support/fileProxy.ts';
+import type { FixtureProxy } from '../../support/fixtureProxy.ts';
+import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 
 export const MOD_PATH = 'example.com/big';
@@ -31,6 +34,24 @@ export interface Fixture {
   modHash: string;
   /** Offsets of each file's data inside the zip (stored entries), for flipping bytes. */
   dataOffsets: number[];
+}
+
+/**
+ * The fixture and a loopback proxy serving it, for one test file: made before
+ * its tests (handed to got), closed and removed after them.
+ */
+export function withFixtureProxy(got: (f: Fixture, proxy: FixtureProxy) => void): void {
+  let f: Fixture | undefined;
+  let proxy: FixtureProxy | undefined;
+  beforeAll(async () => {
+    f = await makeFixture();
+    proxy = await startFixtureProxy({ root: f.root });
+    got(f, proxy);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    if (f !== undefined) rmSync(f.root, { recursive: true, force: true });
+  });
 }
 
 /** A module whose zip is about 10 chunks of random (stored) data in 5 files. */

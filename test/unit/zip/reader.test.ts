@@ -287,10 +287,9 @@ describe('openZip/readEntry', () => {
     expect(((await thrown(openZip(bytesSource(enc.encode('not a zip at all, not even close'))))) as Error).message).toBe('zip: not a valid zip file');
   });
 
-  it('reads a large stored entry with its header in one read, without copying it', async () => {
+  /** A zip opened over a read-ahead source that logs the length of every read it makes of z. */
+  async function openLoggingReads(z: Uint8Array): Promise<{ zip: Awaited<ReturnType<typeof openZip>>; reads: number[] }> {
     const { readAheadSource } = await import('../../../src/core/zip/source.ts');
-    const data = randomBytes(3 << 20);
-    const z = writeZip([file('a', 'x', { method: 0 }), { name: 'big', data, method: 0 }]);
     const reads: number[] = [];
     const zip = await openZip(
       readAheadSource(z.length, (offset, length) => {
@@ -299,6 +298,12 @@ describe('openZip/readEntry', () => {
       }),
     );
     reads.length = 0;
+    return { zip, reads };
+  }
+
+  it('reads a large stored entry with its header in one read, without copying it', async () => {
+    const data = randomBytes(3 << 20);
+    const { zip, reads } = await openLoggingReads(writeZip([file('a', 'x', { method: 0 }), { name: 'big', data, method: 0 }]));
     const got = await zip.readEntry(zip.entries[1]!);
     expect(Buffer.from(got).equals(data)).toBe(true);
     // No read-ahead window for the header alone: one read holds header and data.
@@ -309,17 +314,8 @@ describe('openZip/readEntry', () => {
   });
 
   it('reads a stored entry whose local extra field outgrows the slack in one more read', async () => {
-    const { readAheadSource } = await import('../../../src/core/zip/source.ts');
     const data = randomBytes(3 << 20);
-    const z = writeZip([{ name: 'big', data, method: 0, localExtra: new Uint8Array(200) }]);
-    const reads: number[] = [];
-    const zip = await openZip(
-      readAheadSource(z.length, (offset, length) => {
-        reads.push(length);
-        return Promise.resolve(z.slice(offset, offset + length));
-      }),
-    );
-    reads.length = 0;
+    const { zip, reads } = await openLoggingReads(writeZip([{ name: 'big', data, method: 0, localExtra: new Uint8Array(200) }]));
     const got = await zip.readEntry(zip.entries[0]!);
     expect(Buffer.from(got).equals(data)).toBe(true);
     expect(reads).toHaveLength(2);
