@@ -102,17 +102,16 @@ function nameKey(e: ZipEntry): string {
 }
 
 /**
- * For each entry, the entry whose content Go hashes under its name: itself,
- * or the last entry of that name (Go's name-to-file map keeps the last).
+ * For each entry's index, the index of the entry whose content Go hashes
+ * under its name: itself, or the last entry of that name (Go's name-to-file
+ * map keeps the last).
  */
-function contentEntries(entries: readonly ZipEntry[]): (e: ZipEntry) => ZipEntry {
+function contentIndices(entries: readonly ZipEntry[]): (i: number) => number {
   const keys = entries.map(nameKey);
-  const last = new Map<string, ZipEntry>();
-  entries.forEach((e, i) => last.set(keys[i]!, e));
-  if (last.size === entries.length) return (e) => e;
-  const targets = new Map<ZipEntry, ZipEntry>();
-  entries.forEach((e, i) => targets.set(e, last.get(keys[i]!)!));
-  return (e) => targets.get(e) ?? e;
+  const last = new Map<string, number>();
+  keys.forEach((k, i) => last.set(k, i));
+  if (last.size === entries.length) return (i) => i;
+  return (i) => last.get(keys[i]!)!;
 }
 
 /**
@@ -132,9 +131,10 @@ function entryDigester(zip: ZipReader): (e: ZipEntry) => Promise<Uint8Array> {
  * content of its last entry, as Go's name-to-file map does.
  */
 export async function hashZip(zip: ZipReader): Promise<string> {
-  const target = contentEntries(zip.entries);
+  const entries = zip.entries;
+  const target = contentIndices(entries);
   const digest = entryDigester(zip);
-  return hash1Bytes(zip.entries, (e) => e.nameBytes, (e) => digest(target(e)));
+  return hash1Bytes(Array.from(entries.keys()), (i) => entries[i]!.nameBytes, (i) => digest(entries[target(i)]!));
 }
 
 /**
@@ -161,15 +161,13 @@ export async function digestZipEntries(zip: ZipReader, from: number, to: number)
  */
 export async function hashZipFromDigests(entries: readonly ZipEntry[], digests: Uint8Array): Promise<string> {
   if (digests.length !== 32 * entries.length) throw new RangeError(`${digests.length} bytes of digests for ${entries.length} entries`);
-  const index = new Map<ZipEntry, number>();
-  entries.forEach((e, i) => index.set(e, i));
-  const target = contentEntries(entries);
+  const target = contentIndices(entries);
   return hash1Bytes(
-    entries,
-    (e) => e.nameBytes,
-    (e) => {
-      const i = index.get(target(e))!;
-      return Promise.resolve(digests.subarray(32 * i, 32 * i + 32));
+    Array.from(entries.keys()),
+    (i) => entries[i]!.nameBytes,
+    (i) => {
+      const t = target(i);
+      return Promise.resolve(digests.subarray(32 * t, 32 * t + 32));
     },
   );
 }
