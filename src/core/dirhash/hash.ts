@@ -116,12 +116,16 @@ function contentIndices(entries: readonly ZipEntry[]): (i: number) => number {
 
 /**
  * The SHA-256 of one entry's content as hashZip takes it, with every check of
- * readEntry: read whole, or hashed as it inflates when large (never held
- * whole: WebCrypto's digest is one-shot).
+ * readEntry: read whole (into memory the reader reuses, where it offers
+ * that), or hashed as it inflates when large (never held whole: WebCrypto's
+ * digest is one-shot).
  */
 function entryDigester(zip: ZipReader): (e: ZipEntry) => Promise<Uint8Array> {
   const streamMin = nativeIncrementalSha256() !== undefined ? NATIVE_STREAM_HASH_MIN : STREAM_HASH_MIN;
-  return (e) => (e.uncompressedSize > streamMin && zip.digestEntry !== undefined ? zip.digestEntry(e) : zip.readEntry(e).then(sha256Digest));
+  return (e) => {
+    if (e.uncompressedSize > streamMin && zip.digestEntry !== undefined) return zip.digestEntry(e);
+    return zip.digestWholeEntry !== undefined ? zip.digestWholeEntry(e) : zip.readEntry(e).then(sha256Digest);
+  };
 }
 
 /**

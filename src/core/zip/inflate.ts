@@ -148,15 +148,16 @@ function fflateError(err: unknown): ZipFormatError {
  * The output never exceeds that buffer (fflate drops writes past its end), so
  * memory stays bounded whatever the data says; a result of declared + 1 bytes
  * means the data inflates to more than declared. Trailing bytes after the
- * final block are ignored, as Go does.
+ * final block are ignored, as Go does. Given `into` (declared + 1 bytes), the
+ * result may be a view of it (the JS decoder's is) instead of new memory.
  */
-export function inflateWhole(data: Uint8Array, declared: number): Uint8Array {
+export function inflateWhole(data: Uint8Array, declared: number, into?: Uint8Array): Uint8Array {
   // The runtime's zlib, when present, decides only successes: the data decoded
   // completely within the limit (Go also ignores bytes after the final block).
   const fast = nativeInflateRawSync(data, declared + 1);
   if (fast !== undefined) return fast;
   try {
-    return inflateSync(data, { out: new Uint8Array(declared + 1) });
+    return inflateSync(data, { out: into ?? new Uint8Array(declared + 1) });
   } catch (err) {
     throw fflateError(err);
   }
@@ -191,16 +192,18 @@ export interface WholeInflated {
  * the data decoded to exactly declared bytes with that CRC and nothing after
  * the final block. Any native failure (bad data, a CRC or size mismatch,
  * trailing bytes) is decided again by inflateWhole (fflate) and the caller's
- * own CRC check, whose verdicts stand, as in inflateRaw.
+ * own CRC check, whose verdicts stand, as in inflateRaw. Given `into`
+ * (declared + 1 bytes), the result is a view of it, except where the
+ * runtime's own zlib decodes (Node).
  */
-export async function inflateWholeAsync(data: Uint8Array, declared: number, crc32?: number): Promise<WholeInflated> {
-  if (data.length < NATIVE_WHOLE_MIN || hasNativeInflateRawSync()) return { bytes: inflateWhole(data, declared), crcChecked: false };
-  return inflateWholeStream(data, declared, crc32);
+export async function inflateWholeAsync(data: Uint8Array, declared: number, crc32?: number, into?: Uint8Array): Promise<WholeInflated> {
+  if (data.length < NATIVE_WHOLE_MIN || hasNativeInflateRawSync()) return { bytes: inflateWhole(data, declared, into), crcChecked: false };
+  return inflateWholeStream(data, declared, crc32, into);
 }
 
 /** inflateWholeAsync's DecompressionStream path, whatever the size or runtime (exported for tests in Node). */
-export async function inflateWholeStream(data: Uint8Array, declared: number, crc32?: number): Promise<WholeInflated> {
-  const js = (): WholeInflated => ({ bytes: inflateWhole(data, declared), crcChecked: false });
+export async function inflateWholeStream(data: Uint8Array, declared: number, crc32?: number, into?: Uint8Array): Promise<WholeInflated> {
+  const js = (): WholeInflated => ({ bytes: inflateWhole(data, declared, into), crcChecked: false });
   const gzip = crc32 !== undefined;
   const ds = nativeInflateRaw(gzip ? 'gzip' : 'deflate-raw');
   if (ds === undefined) return js();
@@ -209,7 +212,7 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
   writing.catch(() => undefined);
   const reader = (ds.readable as ByteStream).getReader();
   // Decoded straight into one buffer of declared + 1 bytes: filling it means too much.
-  const out = new Uint8Array(declared + 1);
+  const out = into ?? new Uint8Array(declared + 1);
   let n = 0;
   try {
     for (;;) {

@@ -21,7 +21,7 @@
  */
 import { utf8Decode } from '../internal/webstd.ts';
 import type { IncrementalSha256 } from '../internal/webstd.ts';
-import { createSha256 } from '../internal/sha256.ts';
+import { createSha256, sha256Digest } from '../internal/sha256.ts';
 import { crc32Update } from './crc32.ts';
 import { ZipFormatError } from './errors.ts';
 import { InflateAbort, inflateRaw, inflateWholeAsync, WHOLE_MAX_COMPRESSED } from './inflate.ts';
@@ -71,6 +71,13 @@ export interface ZipReader {
    * while it inflates: memory stays bounded however large the entry.
    */
   digestEntry?(entry: ZipEntry, opts?: ReadEntryOptions): Promise<Uint8Array>;
+  /**
+   * The SHA-256 of an entry's content read whole as readEntry reads it (with
+   * every check), into memory the reader keeps for the next such call rather
+   * than a new buffer per entry. For entries small enough to hold whole: the
+   * memory grows to the largest entry digested this way.
+   */
+  digestWholeEntry?(entry: ZipEntry, opts?: ReadEntryOptions): Promise<Uint8Array>;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -315,6 +322,8 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
   // Go compares only the low 16 bits: the 16-bit count field wraps in big zips.
   if ((entries.length & 0xffff) !== Number(end.records & 0xffffn)) throw stop;
 
+  let scratch: Uint8Array | undefined;
+  let scratchBusy = false;
   return {
     entries,
     size,
@@ -329,16 +338,46 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
       await consumeEntry(source, entry, opts ?? {}, out);
       return out.digest();
     },
+    digestWholeEntry: async (entry, opts) => {
+      // One call at a time has the kept memory; one made meanwhile gets its own.
+      let into: Uint8Array | undefined;
+      if (!scratchBusy) {
+        const room = entry.uncompressedSize + 1;
+        if (scratch === undefined || scratch.length < room) scratch = new Uint8Array(Math.max(room, 2 * (scratch?.length ?? 0), 64 << 10));
+        into = scratch;
+        scratchBusy = true;
+      }
+      try {
+        const out = new BoundedBuffer(entry.uncompressedSize, into);
+        await consumeEntry(source, entry, opts ?? {}, out);
+        // The digest takes its copy of the bytes (or hashes them) during the call.
+        return await sha256Digest(out.bytes());
+      } finally {
+        if (into !== undefined) scratchBusy = false;
+      }
+    },
   };
 }
 
-/** A growable output buffer that refuses to grow past `limit` bytes. */
+/**
+ * A growable output buffer that refuses to grow past `limit` bytes. Given
+ * `room` (at least limit + 1 bytes, lent by the caller), it decodes there
+ * and never grows; its bytes are then a view of that memory.
+ */
 class BoundedBuffer implements EntrySink {
   private buf: Uint8Array;
   length = 0;
 
-  constructor(private readonly limit: number) {
-    this.buf = new Uint8Array(0);
+  constructor(
+    private readonly limit: number,
+    private readonly lent?: Uint8Array,
+  ) {
+    this.buf = lent ?? new Uint8Array(0);
+  }
+
+  /** Memory of exactly n bytes to decode the whole content into, when lent memory has it. */
+  room(n: number): Uint8Array | undefined {
+    return this.lent !== undefined && this.lent.length >= n ? this.lent.subarray(0, n) : undefined;
   }
 
   /** Appends chunk; returns false (appending nothing) if that would pass the limit. */
@@ -366,7 +405,9 @@ class BoundedBuffer implements EntrySink {
   }
 
   bytes(): Uint8Array {
-    return this.length === this.buf.length ? this.buf : this.buf.slice(0, this.length);
+    if (this.length === this.buf.length) return this.buf;
+    // Own memory is trimmed to size (not kept at its grown length); lent memory stays the lender's.
+    return this.lent !== undefined ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
   }
 }
 
@@ -469,7 +510,8 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     const compressed = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
     // A recorded CRC is handed to the decoder, which may check it natively (browsers).
     const recorded = entry.crc32 !== 0 || (entry.flags & 0x8) !== 0;
-    const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined);
+    const into = out instanceof BoundedBuffer ? out.room(declared + 1) : undefined;
+    const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined, into);
     if (inflated.length > declared) throw new ZipFormatError('format');
     if (out instanceof BoundedBuffer) out.adopt(inflated);
     else out.append(inflated);

@@ -66,6 +66,16 @@ describe('inflateWholeStream', () => {
     expect(Buffer.from(got.bytes).equals(Buffer.from(data))).toBe(true);
   });
 
+  it('decodes into memory it is lent, old bytes there notwithstanding', async () => {
+    const data = content(30_000);
+    const raw = new Uint8Array(deflateRawSync(data));
+    const lent = new Uint8Array(100_000).fill(0xaa);
+    const got = await inflateWholeStream(raw, data.length, zlibCrc32(data), lent.subarray(0, data.length + 1));
+    expect(got.crcChecked).toBe(true);
+    expect(got.bytes.buffer).toBe(lent.buffer);
+    expect(Buffer.from(got.bytes).equals(Buffer.from(data))).toBe(true);
+  });
+
   it('truncated or corrupt data fails with the JS decoder\'s error', async () => {
     const data = content(40_000);
     const raw = new Uint8Array(deflateRawSync(data));
