@@ -339,45 +339,54 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
       return out.digest();
     },
     digestWholeEntry: async (entry, opts) => {
-      // One call at a time has the kept memory; one made meanwhile gets its own.
-      let into: Uint8Array | undefined;
-      if (!scratchBusy) {
-        const room = entry.uncompressedSize + 1;
-        if (scratch === undefined || scratch.length < room) scratch = new Uint8Array(Math.max(room, 2 * (scratch?.length ?? 0), 64 << 10));
-        into = scratch;
-        scratchBusy = true;
-      }
+      // One call at a time borrows the kept memory (and only if its decoder
+      // asks: stored data is taken as read); one made meanwhile gets its own.
+      const borrow = !scratchBusy;
+      scratchBusy ||= borrow;
+      const lend = borrow
+        ? (n: number): Uint8Array => {
+            if (scratch === undefined || scratch.length < n) scratch = new Uint8Array(Math.ceil(n / SCRATCH_STEP) * SCRATCH_STEP);
+            return scratch;
+          }
+        : undefined;
       try {
-        const out = new BoundedBuffer(entry.uncompressedSize, into);
+        const out = new BoundedBuffer(entry.uncompressedSize, lend);
         await consumeEntry(source, entry, opts ?? {}, out);
         // The digest takes its copy of the bytes (or hashes them) during the call.
         return await sha256Digest(out.bytes());
       } finally {
-        if (into !== undefined) scratchBusy = false;
+        if (borrow) scratchBusy = false;
       }
     },
   };
 }
 
+/** The kept memory of digestWholeEntry grows in steps of this many bytes. */
+const SCRATCH_STEP = 64 << 10;
+
 /**
  * A growable output buffer that refuses to grow past `limit` bytes. Given
- * `room` (at least limit + 1 bytes, lent by the caller), it decodes there
- * and never grows; its bytes are then a view of that memory.
+ * `lend` (memory of at least n bytes, the caller's), it decodes there: the
+ * first time it needs memory it borrows room for its whole limit and never
+ * grows; its bytes are then a view of that memory.
  */
 class BoundedBuffer implements EntrySink {
   private buf: Uint8Array;
+  private lent = false;
   length = 0;
 
   constructor(
     private readonly limit: number,
-    private readonly lent?: Uint8Array,
+    private readonly lend?: (n: number) => Uint8Array,
   ) {
-    this.buf = lent ?? new Uint8Array(0);
+    this.buf = new Uint8Array(0);
   }
 
-  /** Memory of exactly n bytes to decode the whole content into, when lent memory has it. */
+  /** Memory of exactly n bytes to decode the whole content into, when it can be borrowed. */
   room(n: number): Uint8Array | undefined {
-    return this.lent !== undefined && this.lent.length >= n ? this.lent.subarray(0, n) : undefined;
+    if (this.lend === undefined) return undefined;
+    this.lent = true;
+    return this.lend(n).subarray(0, n);
   }
 
   /** Appends chunk; returns false (appending nothing) if that would pass the limit. */
@@ -385,9 +394,14 @@ class BoundedBuffer implements EntrySink {
     const need = this.length + chunk.length;
     if (need > this.limit) return false;
     if (need > this.buf.length) {
-      const grown = new Uint8Array(Math.min(this.limit, Math.max(need, this.buf.length * 2, 64 << 10)));
-      grown.set(this.buf.subarray(0, this.length));
-      this.buf = grown;
+      if (this.lend !== undefined && !this.lent) {
+        this.lent = true;
+        this.buf = this.lend(this.limit);
+      } else {
+        const grown = new Uint8Array(Math.min(this.limit, Math.max(need, this.buf.length * 2, 64 << 10)));
+        grown.set(this.buf.subarray(0, this.length));
+        this.buf = grown;
+      }
     }
     this.buf.set(chunk, this.length);
     this.length = need;
@@ -407,7 +421,7 @@ class BoundedBuffer implements EntrySink {
   bytes(): Uint8Array {
     if (this.length === this.buf.length) return this.buf;
     // Own memory is trimmed to size (not kept at its grown length); lent memory stays the lender's.
-    return this.lent !== undefined ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
+    return this.lent ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length);
   }
 }
 
