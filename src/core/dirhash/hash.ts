@@ -135,10 +135,18 @@ function entryDigester(zip: ZipReader): (e: ZipEntry) => Promise<Uint8Array> {
  * content of its last entry, as Go's name-to-file map does.
  */
 export async function hashZip(zip: ZipReader): Promise<string> {
-  const entries = zip.entries;
-  const target = contentIndices(entries);
   const digest = entryDigester(zip);
-  return hash1Bytes(Array.from(entries.keys()), (i) => entries[i]!.nameBytes, (i) => digest(entries[target(i)]!));
+  return hash1OfEntries(zip.entries, (i) => digest(zip.entries[i]!));
+}
+
+/**
+ * Hash1 over zip entries named by their raw names, the content digest of
+ * entry i being digestAt(i); a name listed twice takes the digest of its last
+ * entry (contentIndices).
+ */
+function hash1OfEntries(entries: readonly ZipEntry[], digestAt: (i: number) => Promise<Uint8Array>): Promise<string> {
+  const target = contentIndices(entries);
+  return hash1Bytes(Array.from(entries.keys()), (i) => entries[i]!.nameBytes, (i) => digestAt(target(i)));
 }
 
 /**
@@ -165,15 +173,7 @@ export async function digestZipEntries(zip: ZipReader, from: number, to: number)
  */
 export async function hashZipFromDigests(entries: readonly ZipEntry[], digests: Uint8Array): Promise<string> {
   if (digests.length !== 32 * entries.length) throw new RangeError(`${digests.length} bytes of digests for ${entries.length} entries`);
-  const target = contentIndices(entries);
-  return hash1Bytes(
-    Array.from(entries.keys()),
-    (i) => entries[i]!.nameBytes,
-    (i) => {
-      const t = target(i);
-      return Promise.resolve(digests.subarray(32 * t, 32 * t + 32));
-    },
-  );
+  return hash1OfEntries(entries, (i) => Promise.resolve(digests.subarray(32 * i, 32 * i + 32)));
 }
 
 /** The `/go.mod` h1: hash: Hash1 over one file named "go.mod" holding mod. */

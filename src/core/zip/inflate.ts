@@ -148,16 +148,17 @@ function fflateError(err: unknown): ZipFormatError {
  * The output never exceeds that buffer (fflate drops writes past its end), so
  * memory stays bounded whatever the data says; a result of declared + 1 bytes
  * means the data inflates to more than declared. Trailing bytes after the
- * final block are ignored, as Go does. Given `into` (declared + 1 bytes), the
- * result may be a view of it (the JS decoder's is) instead of new memory.
+ * final block are ignored, as Go does. Given `room` (memory of n bytes on
+ * demand, or undefined for none), the JS decoder decodes there instead of into
+ * new memory, its result then a view of it; the runtime's zlib never asks.
  */
-export function inflateWhole(data: Uint8Array, declared: number, into?: Uint8Array): Uint8Array {
+export function inflateWhole(data: Uint8Array, declared: number, room?: (n: number) => Uint8Array | undefined): Uint8Array {
   // The runtime's zlib, when present, decides only successes: the data decoded
   // completely within the limit (Go also ignores bytes after the final block).
   const fast = nativeInflateRawSync(data, declared + 1);
   if (fast !== undefined) return fast;
   try {
-    return inflateSync(data, { out: into ?? new Uint8Array(declared + 1) });
+    return inflateSync(data, { out: room?.(declared + 1) ?? new Uint8Array(declared + 1) });
   } catch (err) {
     throw fflateError(err);
   }
@@ -192,18 +193,17 @@ export interface WholeInflated {
  * the data decoded to exactly declared bytes with that CRC and nothing after
  * the final block. Any native failure (bad data, a CRC or size mismatch,
  * trailing bytes) is decided again by inflateWhole (fflate) and the caller's
- * own CRC check, whose verdicts stand, as in inflateRaw. Given `into`
- * (declared + 1 bytes), the result is a view of it, except where the
- * runtime's own zlib decodes (Node).
+ * own CRC check, whose verdicts stand, as in inflateRaw. `room` is as for
+ * inflateWhole: both decoders use it; the runtime's own zlib (Node) does not.
  */
-export async function inflateWholeAsync(data: Uint8Array, declared: number, crc32?: number, into?: Uint8Array): Promise<WholeInflated> {
-  if (data.length < NATIVE_WHOLE_MIN || hasNativeInflateRawSync()) return { bytes: inflateWhole(data, declared, into), crcChecked: false };
-  return inflateWholeStream(data, declared, crc32, into);
+export async function inflateWholeAsync(data: Uint8Array, declared: number, crc32?: number, room?: (n: number) => Uint8Array | undefined): Promise<WholeInflated> {
+  if (data.length < NATIVE_WHOLE_MIN || hasNativeInflateRawSync()) return { bytes: inflateWhole(data, declared, room), crcChecked: false };
+  return inflateWholeStream(data, declared, crc32, room);
 }
 
 /** inflateWholeAsync's DecompressionStream path, whatever the size or runtime (exported for tests in Node). */
-export async function inflateWholeStream(data: Uint8Array, declared: number, crc32?: number, into?: Uint8Array): Promise<WholeInflated> {
-  const js = (): WholeInflated => ({ bytes: inflateWhole(data, declared, into), crcChecked: false });
+export async function inflateWholeStream(data: Uint8Array, declared: number, crc32?: number, room?: (n: number) => Uint8Array | undefined): Promise<WholeInflated> {
+  const js = (): WholeInflated => ({ bytes: inflateWhole(data, declared, room), crcChecked: false });
   const gzip = crc32 !== undefined;
   const ds = nativeInflateRaw(gzip ? 'gzip' : 'deflate-raw');
   if (ds === undefined) return js();
@@ -212,7 +212,7 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
   writing.catch(() => undefined);
   const reader = (ds.readable as ByteStream).getReader();
   // Decoded straight into one buffer of declared + 1 bytes: filling it means too much.
-  const out = into ?? new Uint8Array(declared + 1);
+  const out = room?.(declared + 1) ?? new Uint8Array(declared + 1);
   let n = 0;
   try {
     for (;;) {

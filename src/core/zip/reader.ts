@@ -382,7 +382,7 @@ class BoundedBuffer implements EntrySink {
     this.buf = new Uint8Array(0);
   }
 
-  /** Memory of exactly n bytes to decode the whole content into, when it can be borrowed. */
+  /** Memory of exactly n bytes to decode the whole content into, when it can be borrowed (asked only by a decoder that uses it). */
   room(n: number): Uint8Array | undefined {
     if (this.lend === undefined) return undefined;
     this.lent = true;
@@ -507,10 +507,11 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     if (!out.append(chunk)) throw new InflateAbort(new ZipFormatError('format'));
     crc = crc32Update(crc, chunk);
   };
+  // The entry's data as read with its header, or in one more read.
+  const wholeData = (): Promise<Uint8Array> => (dataEnd - at <= lh.length ? Promise.resolve(lh.subarray(dataStart - at, dataEnd - at)) : src.read(dataStart, entry.compressedSize));
   if (storedWhole && out instanceof BoundedBuffer && dataEnd <= src.size) {
-    // Stored data read whole is the content itself, kept without a copy:
-    // read with its header, or in one more read.
-    const data = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
+    // Stored data read whole is the content itself, kept without a copy.
+    const data = await wholeData();
     crc = crc32Update(0, data);
     out.adopt(data);
   } else if (entry.method === 0) {
@@ -521,11 +522,11 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     }
   } else if (whole && dataEnd <= src.size) {
     // Decoded straight into its own buffer: no growing, no second copy.
-    const compressed = dataEnd - at <= lh.length ? lh.subarray(dataStart - at, dataEnd - at) : await src.read(dataStart, entry.compressedSize);
+    const compressed = await wholeData();
     // A recorded CRC is handed to the decoder, which may check it natively (browsers).
     const recorded = entry.crc32 !== 0 || (entry.flags & 0x8) !== 0;
-    const into = out instanceof BoundedBuffer ? out.room(declared + 1) : undefined;
-    const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined, into);
+    const room = out instanceof BoundedBuffer ? (n: number) => out.room(n) : undefined;
+    const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined, room);
     if (inflated.length > declared) throw new ZipFormatError('format');
     if (out instanceof BoundedBuffer) out.adopt(inflated);
     else out.append(inflated);
