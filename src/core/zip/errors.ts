@@ -12,7 +12,6 @@ export type ZipFormatCode =
   | 'unexpected-eof' // io.ErrUnexpectedEOF: data or data descriptor cut short
   | 'corrupt-deflate' // compress/flate.CorruptInputError
   | 'comment' // "zip: invalid comment length"
-  | 'multi-disk' // split archives: Go would misread them; we refuse
   | 'too-large'; // the caller's maxSize for one entry
 
 const TEXTS: Readonly<Record<Exclude<ZipFormatCode, 'too-large'>, string>> = {
@@ -22,7 +21,6 @@ const TEXTS: Readonly<Record<Exclude<ZipFormatCode, 'too-large'>, string>> = {
   'unexpected-eof': 'unexpected EOF',
   'corrupt-deflate': 'flate: corrupt input',
   comment: 'zip: invalid comment length',
-  'multi-disk': 'zip: multi-disk archives are not supported',
 };
 
 /** A zip that cannot be read, or an entry whose data does not match its header. */

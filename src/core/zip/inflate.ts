@@ -1,34 +1,32 @@
 /**
  * Raw DEFLATE decompression of one zip entry with a hard output limit.
  *
- * The native DecompressionStream('deflate-raw') is the fast path. It differs
- * from Go's compress/flate in one way that matters: it rejects bytes after the
- * final block, which Go ignores. So the native path is trusted only when it
- * succeeds; on any decoding error the entry is decoded again with fflate's
- * streaming Inflate, which behaves like Go (trailing bytes ignored, truncation
- * reported as "unexpected EOF"), and fflate's verdict stands.
+ * Two decoders. The runtime's native one (Node's zlib, DecompressionStream)
+ * is the fast path, and its successes are trusted: it is zlib, as strict as
+ * Go's compress/flate. Its failures are not final, because the streaming
+ * DecompressionStream('deflate-raw') also rejects bytes after the final block,
+ * which Go ignores. So on any native decoding error the entry is decoded again
+ * by pako's port of zlib's inflate, which behaves like Go (trailing bytes
+ * ignored, truncation reported as "unexpected EOF", and every malformed
+ * stream refused: over-subscribed or incomplete Huffman codes, a stored
+ * block's length not matching its complement, a distance before the start),
+ * and pako's verdict stands. A lenient decoder here would accept a zip that
+ * the go command then refuses to extract offline (test/conformance/zipFuzz).
  *
- * Input is fed in small slices and every output chunk passes through `sink`,
- * which throws once the limit is crossed, so a deflate bomb is stopped after at
- * most about one slice's worth of expansion (deflate expands at most ~1032x).
+ * Input is fed in small slices and output leaves in chunks of at most
+ * JS_OUT_CHUNK bytes through `sink`, which throws once the limit is crossed,
+ * so a deflate bomb is stopped after at most one output chunk past the limit.
  */
-import { Inflate, inflateSync } from 'fflate';
+import { ZStream, Z_FINISH, Z_NO_FLUSH, Z_BUF_ERROR, Z_OK, Z_STREAM_END, zlibInflate, zlibInflateInit2, zlibInflateReset } from 'pako';
 import { hasNativeInflateRawSync, nativeInflateRaw, nativeInflateRawSync } from '../internal/webstd.ts';
 import type { ByteStream } from '../internal/webstd.ts';
 import { ZipFormatError } from './errors.ts';
 
-/**
- * Input slice per decoder step. DEFLATE expands at most ~1032x, so a step can
- * overshoot the declared size by at most ~1032 slices' worth: the slice is
- * about the declared size / 1024 (so a lying entry overshoots by at most about
- * its own declared size), never below 16 KiB (a bomb with a tiny declared size
- * costs at most ~16 MiB) and never above 256 KiB. Small slices are slow
- * (every step has a fixed cost), which is why entries small enough are decoded
- * in one call instead (inflateWhole).
- */
-function sliceFor(declared: number): number {
-  return Math.min(256 << 10, Math.max(16 << 10, Math.floor(declared / 1024)));
-}
+/** Input slice per JS decoder step: every step has a fixed cost, so not too small. */
+const JS_SLICE = 64 << 10;
+
+/** The JS decoder's output chunk: the most a bomb can overshoot the limit by before the sink stops it. */
+const JS_OUT_CHUNK = 64 << 10;
 
 /**
  * The native decompressor emits its output in small chunks under stream
@@ -37,14 +35,30 @@ function sliceFor(declared: number): number {
  */
 const NATIVE_SLICE = 256 << 10;
 
+/**
+ * The most n bytes of raw DEFLATE can inflate to: a length-258 match costs at
+ * least 2 bits, so at most 129 bytes per bit, plus slack. A whole-entry
+ * decoder needs no more room than this (plus the one byte that tells "more
+ * than declared"), whatever size the entry's header declares: a header that
+ * lies cannot make it allocate more than the data could ever produce.
+ */
+export function maxInflated(n: number): number {
+  return n * 1032 + 1024;
+}
+
+/** Output room for decoding data whole: declared + 1 bytes, capped at what data can produce. */
+function wholeRoom(data: Uint8Array, declared: number): number {
+  return Math.min(declared, maxInflated(data.length)) + 1;
+}
+
 /** Entries whose compressed data is at most this many bytes are decoded in one call. */
 export const WHOLE_MAX_COMPRESSED = 1 << 20;
 
 /** Compressed input, re-readable from the start (the fallback reads it again). */
 export type ChunkProducer = () => AsyncIterable<Uint8Array>;
 
-/** Which decoder to use; 'auto' is native with the fflate fallback. */
-export type InflateBackend = 'auto' | 'native' | 'fflate';
+/** Which decoder to use; 'auto' is native with the JS (pako) fallback. */
+export type InflateBackend = 'auto' | 'native' | 'js';
 
 /** Thrown by a sink to stop decoding; passes through both decoders unchanged. */
 export class InflateAbort extends Error {
@@ -117,35 +131,79 @@ async function inflateNative(
   if (pumpError !== undefined) throw pumpError;
 }
 
-async function inflateFflate(input: ChunkProducer, sink: (chunk: Uint8Array) => void, slice: number): Promise<void> {
-  const inflater = new Inflate((chunk) => {
-    if (chunk.length > 0) sink(chunk);
-  });
-  try {
-    for await (const chunk of guarded(input)) {
-      for (let i = 0; i < chunk.length; i += slice) {
-        inflater.push(chunk.subarray(i, Math.min(chunk.length, i + slice)), false);
-      }
-    }
-    inflater.push(new Uint8Array(0), true);
-  } catch (err) {
-    if (err instanceof InflateAbort || err instanceof SourceFailure) throw err;
-    // fflate error code 0 is "unexpected EOF"; the rest are corrupt streams.
-    throw fflateError(err);
-  }
+/** A raw-deflate (windowBits -15) zlib stream of pako's. */
+function rawStream(): ZStream {
+  const z = new ZStream();
+  zlibInflateInit2(z, -15);
+  return z;
 }
 
-/** fflate's error as Go's: code 0 is "unexpected EOF"; the rest are corrupt streams. */
-function fflateError(err: unknown): ZipFormatError {
-  const code = (err as { code?: unknown }).code;
-  if (code === 0) return new ZipFormatError('unexpected-eof');
-  return new ZipFormatError('corrupt-deflate', `flate: corrupt input (${err instanceof Error ? err.message : String(err)})`);
+const NO_BYTES = new Uint8Array(0);
+
+/** zlib's verdict on a stream that stopped short: corrupt data (with zlib's reason), or input ended early. */
+function jsError(status: number, z: ZStream): ZipFormatError {
+  if (status === Z_OK || status === Z_BUF_ERROR) return new ZipFormatError('unexpected-eof');
+  return new ZipFormatError('corrupt-deflate', `flate: corrupt input (${z.msg || `zlib status ${status}`})`);
 }
 
 /**
+ * Runs the stream on the input it holds until it ends (true), needs more input
+ * (false) or fails (throws), handing out the output whenever its buffer fills.
+ */
+function drive(z: ZStream, flush: typeof Z_NO_FLUSH | typeof Z_FINISH, emit: () => void): boolean {
+  for (;;) {
+    const status = zlibInflate(z, flush);
+    if (status === Z_STREAM_END) return true;
+    if (status !== Z_OK && status !== Z_BUF_ERROR) throw jsError(status, z);
+    if (z.avail_out > 0) {
+      if (flush === Z_FINISH) throw jsError(status, z);
+      return false;
+    }
+    emit();
+  }
+}
+
+async function inflateJs(input: ChunkProducer, sink: (chunk: Uint8Array) => void): Promise<void> {
+  const z = rawStream();
+  const fresh = (): void => {
+    z.output = new Uint8Array(JS_OUT_CHUNK);
+    z.next_out = 0;
+    z.avail_out = JS_OUT_CHUNK;
+  };
+  // The sink keeps what it is given, so every chunk is new memory.
+  const emit = (): void => {
+    if (z.next_out > 0) sink(z.output.subarray(0, z.next_out));
+    fresh();
+  };
+  fresh();
+  try {
+    for await (const chunk of guarded(input)) {
+      for (let i = 0; i < chunk.length; i += JS_SLICE) {
+        z.input = chunk;
+        z.next_in = i;
+        z.avail_in = Math.min(JS_SLICE, chunk.length - i);
+        // Bytes after the final block are ignored, as Go does.
+        if (drive(z, Z_NO_FLUSH, emit)) return emit();
+      }
+    }
+    z.input = NO_BYTES;
+    z.next_in = 0;
+    z.avail_in = 0;
+    drive(z, Z_FINISH, emit);
+    emit();
+  } finally {
+    z.input = NO_BYTES;
+  }
+}
+
+/** The stream inflateWhole reuses: it runs synchronously, so no two calls share it. */
+let wholeStream: ZStream | undefined;
+
+/**
  * Decodes a whole raw DEFLATE stream held in memory into a buffer of
- * declared + 1 bytes, in one call (fast for the many small files of a module).
- * The output never exceeds that buffer (fflate drops writes past its end), so
+ * declared + 1 bytes (fewer when the data could never inflate to that many:
+ * see maxInflated), in one call (fast for the many small files of a module).
+ * The output never exceeds that buffer (the decoder stops when it is full), so
  * memory stays bounded whatever the data says; a result of declared + 1 bytes
  * means the data inflates to more than declared. Trailing bytes after the
  * final block are ignored, as Go does. Given `room` (memory of n bytes on
@@ -155,12 +213,27 @@ function fflateError(err: unknown): ZipFormatError {
 export function inflateWhole(data: Uint8Array, declared: number, room?: (n: number) => Uint8Array | undefined): Uint8Array {
   // The runtime's zlib, when present, decides only successes: the data decoded
   // completely within the limit (Go also ignores bytes after the final block).
-  const fast = nativeInflateRawSync(data, declared + 1);
+  const n = wholeRoom(data, declared);
+  const fast = nativeInflateRawSync(data, n);
   if (fast !== undefined) return fast;
+  const out = (room?.(n) ?? new Uint8Array(n)) as Uint8Array<ArrayBuffer>;
+  const z = (wholeStream ??= rawStream());
+  zlibInflateReset(z);
+  z.input = data;
+  z.next_in = 0;
+  z.avail_in = data.length;
+  z.output = out;
+  z.next_out = 0;
+  z.avail_out = out.length;
   try {
-    return inflateSync(data, { out: room?.(declared + 1) ?? new Uint8Array(declared + 1) });
-  } catch (err) {
-    throw fflateError(err);
+    const status = zlibInflate(z, Z_FINISH);
+    // A full buffer is declared + 1 bytes: more than declared, which the caller reports.
+    if (status === Z_STREAM_END || z.avail_out === 0) return out.subarray(0, z.next_out);
+    throw jsError(status, z);
+  } finally {
+    // Neither the input nor the lent memory stays reachable from the shared stream.
+    z.input = NO_BYTES;
+    z.output = NO_BYTES;
   }
 }
 
@@ -171,7 +244,8 @@ export function inflateWhole(data: Uint8Array, declared: number, room?: (n: numb
  * native path also checks the CRC-32 (the gzip trailer), which the JS path
  * then computes itself; counting that, Chromium's native stream wins from
  * about 2 KiB compressed (measured over the bench dependency set's 32 790
- * entries: fflate + CRC 57 µs against 67 µs at 1-2 KiB, 113 against 92 at 2-4
+ * entries, with fflate as the JS decoder then; pako, now in its place, is as fast
+ * on entries this small: JS + CRC 57 µs against 67 µs at 1-2 KiB, 113 against 92 at 2-4
  * KiB, 240 against 160 at 4-8 KiB).
  */
 export const NATIVE_WHOLE_MIN = 2 << 10;
@@ -192,7 +266,7 @@ export interface WholeInflated {
  * native decoder checks both and the JS CRC-32 is skipped: success then means
  * the data decoded to exactly declared bytes with that CRC and nothing after
  * the final block. Any native failure (bad data, a CRC or size mismatch,
- * trailing bytes) is decided again by inflateWhole (fflate) and the caller's
+ * trailing bytes) is decided again by inflateWhole (pako) and the caller's
  * own CRC check, whose verdicts stand, as in inflateRaw. `room` is as for
  * inflateWhole: both decoders use it; the runtime's own zlib (Node) does not.
  */
@@ -212,7 +286,8 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
   writing.catch(() => undefined);
   const reader = (ds.readable as ByteStream).getReader();
   // Decoded straight into one buffer of declared + 1 bytes: filling it means too much.
-  const out = room?.(declared + 1) ?? new Uint8Array(declared + 1);
+  const n0 = wholeRoom(data, declared);
+  const out = room?.(n0) ?? new Uint8Array(n0);
   let n = 0;
   try {
     for (;;) {
@@ -258,11 +333,9 @@ export async function inflateRaw(
   sink: (chunk: Uint8Array) => void,
   onRestart: () => void,
   backend: InflateBackend = 'auto',
-  declared = 0,
 ): Promise<void> {
-  const slice = sliceFor(declared);
   try {
-    if (backend !== 'fflate') {
+    if (backend !== 'js') {
       const ds = nativeInflateRaw();
       if (ds !== undefined) {
         try {
@@ -277,7 +350,7 @@ export async function inflateRaw(
         throw new Error('modcarry: this runtime lacks DecompressionStream(\'deflate-raw\')');
       }
     }
-    await inflateFflate(input, sink, slice);
+    await inflateJs(input, sink);
   } catch (err) {
     if (err instanceof InflateAbort || err instanceof SourceFailure) throw err.reason;
     throw err;

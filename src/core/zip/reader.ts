@@ -118,9 +118,8 @@ function findEndRecord(b: Uint8Array): number {
   return -1;
 }
 
+/** The end record's fields Go uses; like Go, the disk numbers are not read (a split archive's would only make its offsets wrong, which the reads then find). */
 interface DirectoryEnd {
-  diskNbr: number;
-  dirDiskNbr: number;
   records: bigint;
   size: bigint;
   offset: bigint;
@@ -139,8 +138,6 @@ async function readDirectoryEnd(src: RandomAccessSource): Promise<DirectoryEnd> 
   const commentLen = u16(b, 20);
   if (commentLen > b.length - EOCD_LEN) throw new ZipFormatError('comment');
   const d: DirectoryEnd = {
-    diskNbr: u16(b, 4),
-    dirDiskNbr: u16(b, 6),
     records: BigInt(u16(b, 10)),
     size: BigInt(u32(b, 12)),
     offset: BigInt(u32(b, 16)),
@@ -154,15 +151,12 @@ async function readDirectoryEnd(src: RandomAccessSource): Promise<DirectoryEnd> 
       if (z64 + Z64_END_LEN > size) throw new ZipFormatError('unexpected-eof');
       const r = await src.read(z64, Z64_END_LEN);
       if (u32(r, 0) !== Z64_END_SIG) throw new ZipFormatError('format');
-      d.diskNbr = u32(r, 16);
-      d.dirDiskNbr = u32(r, 20);
       d.records = u64(r, 32);
       d.size = u64(r, 40);
       d.offset = u64(r, 48);
       d.endOffset = z64;
     }
   }
-  if (d.diskNbr !== 0 || d.dirDiskNbr !== 0) throw new ZipFormatError('multi-disk');
   if (d.size > MAX_INT64 || d.offset > MAX_INT64) throw new ZipFormatError('format');
   return d;
 }
@@ -210,12 +204,20 @@ class SequentialReader {
   }
 }
 
-type HeaderResult = { entry: ZipEntry } | { error: ZipFormatError };
+/**
+ * A header, or why there is none. Go ends the directory at a header that is
+ * not one (ErrFormat) or is cut short (ErrUnexpectedEOF), and then checks the
+ * count; but a read that finds no bytes at all (io.EOF, from io.ReadFull) is
+ * fatal whatever the count: `fatal` marks that.
+ */
+type HeaderResult = { entry: ZipEntry } | { error: ZipFormatError; fatal?: true };
+
+const EOF = (): { error: ZipFormatError; fatal: true } => ({ error: new ZipFormatError('unexpected-eof', 'EOF'), fatal: true });
 
 /** Reads one central directory header the way Go's readDirectoryHeader does. */
 async function readDirectoryHeader(r: SequentialReader): Promise<HeaderResult> {
   const h = await r.peek(CDH_LEN);
-  if (h.length === 0) return { error: new ZipFormatError('unexpected-eof', 'EOF') };
+  if (h.length === 0) return EOF();
   if (h.length < CDH_LEN) return { error: new ZipFormatError('unexpected-eof') };
   if (u32(h, 0) !== CDH_SIG) return { error: new ZipFormatError('format') };
   const flags = u16(h, 8);
@@ -229,6 +231,8 @@ async function readDirectoryHeader(r: SequentialReader): Promise<HeaderResult> {
   const offset32 = u32(h, 42);
   const total = CDH_LEN + nameLen + extraLen + commentLen;
   const all = await r.peek(total);
+  // Go reads the name, extra and comment with one io.ReadFull: nothing of them at all is io.EOF.
+  if (all.length === CDH_LEN && total > CDH_LEN) return EOF();
   if (all.length < total) return { error: new ZipFormatError('unexpected-eof') };
   const nameBytes = all.slice(CDH_LEN, CDH_LEN + nameLen);
   const extra = all.subarray(CDH_LEN + nameLen, CDH_LEN + nameLen + extraLen);
@@ -313,6 +317,7 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
   for (;;) {
     const h = await readDirectoryHeader(r);
     if ('error' in h) {
+      if (h.fatal === true) throw h.error;
       stop = h.error;
       break;
     }
@@ -536,7 +541,7 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
       out.reset();
       crc = 0;
     };
-    await inflateRaw(chunks(src, dataStart, dataEnd), sink, restart, opts.backend, declared);
+    await inflateRaw(chunks(src, dataStart, dataEnd), sink, restart, opts.backend);
   }
   if (out.length !== declared) throw new ZipFormatError('unexpected-eof');
 

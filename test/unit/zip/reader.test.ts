@@ -101,6 +101,32 @@ function oracleCases(): { title: string; zip: Uint8Array }[] {
     { title: 'entry count off by one', zip: patch(patch(writeZip(good()), EOCD, 0, 8, 3, 2), EOCD, 0, 10, 3, 2) },
     { title: 'central directory offset past the end', zip: patch(writeZip(good()), EOCD, 0, 16, 0x7fffffff, 4) },
     { title: 'truncated archive', zip: writeZip(good()).subarray(0, 100) },
+    // Found by test/conformance/zipFuzz.test.ts against the go command:
+    { title: 'end record naming other disks (Go ignores the disk numbers)', zip: patch(patch(writeZip(good()), EOCD, 0, 4, 3, 2), EOCD, 0, 6, 2, 2) },
+    {
+      title: 'last directory header running to the end of the file (Go: EOF, whatever the count)',
+      zip: (() => {
+        const z = writeZip(good());
+        const last = sigOffsets(z, CDH).length - 1;
+        const nameLen = new DataView(z.buffer, z.byteOffset).getUint16(sigOffsets(z, CDH)[last]! + 28, true);
+        return patch(z, CDH, last, 28, nameLen + 22, 2); // the name swallows the 22-byte end record
+      })(),
+    },
+    {
+      title: 'stored deflate block whose LEN and NLEN disagree',
+      zip: writeZip([file('m@v1.0.0/a.go', text, { compressedData: (() => { const d = new Uint8Array(deflateRawSync(enc.encode(text), { level: 0 })); d[3]! ^= 1; return d; })() })]),
+    },
+    {
+      title: 'dynamic deflate block with an incomplete code-length code',
+      zip: (() => {
+        // The fuzz's find: zlib says "invalid code lengths set"; a lenient decoder gets the content right.
+        const content = enc.encode('package p\n\n// Line 30 of a file that deflates well.\nfunc F30() int { return 30 }\n'.repeat(3));
+        const d = new Uint8Array(deflateRawSync(content));
+        d[2]! ^= 14;
+        return writeZip([file('m@v1.0.0/a.go', content, { compressedData: d })]);
+      })(),
+    },
+    { title: 'zip64 entry declaring 2^50 bytes for a few hundred', zip: writeZip([file('m@v1.0.0/a.go', text, { zip64: true, uncompressedSize: 2 ** 50 })]) },
     { title: 'garbage', zip: new Uint8Array(randomBytes(4000)) },
     { title: 'empty file', zip: new Uint8Array(0) },
   );
@@ -119,7 +145,7 @@ interface Report {
 const normalise = (msg: string): string =>
   msg.startsWith('flate: corrupt input') ? 'flate: corrupt input' : /^readat .*: negative offset$/.test(msg) ? 'zip: not a valid zip file' : msg;
 
-async function ourReport(z: Uint8Array, backend: 'auto' | 'fflate'): Promise<Report> {
+async function ourReport(z: Uint8Array, backend: 'auto' | 'js'): Promise<Report> {
   let zip: ZipReader;
   try {
     zip = await openZip(bytesSource(z));
@@ -170,7 +196,7 @@ describe.skipIf(!goAvailability().ok)(`openZip/readEntry read what Go's archive/
       const want = goReport(theirs[i]!);
       if (want.Err !== '' || want.Entries?.some((e) => e.Err !== '')) errors++;
       expect({ title: c.title, report: await ourReport(c.zip, 'auto') }).toEqual({ title: c.title, report: want });
-      expect({ title: c.title, report: await ourReport(c.zip, 'fflate') }).toEqual({ title: c.title, report: want });
+      expect({ title: c.title, report: await ourReport(c.zip, 'js') }).toEqual({ title: c.title, report: want });
     }
     // The case list must exercise failures, not only happy paths.
     expect(errors).toBeGreaterThan(15);
@@ -214,7 +240,7 @@ describe('openZip/readEntry', () => {
               ['m@v1/d/', true, 0, 0],
             ]);
             expect((zip.entries[0]!.flags & 8) !== 0).toBe(dataDescriptor);
-            for (const backend of ['auto', 'native', 'fflate'] as const) {
+            for (const backend of ['auto', 'native', 'js'] as const) {
               expect(Buffer.from(await zip.readEntry(zip.entries[0]!, { backend })).equals(data)).toBe(true);
             }
             expect(await zip.readEntry(zip.entries[1]!)).toEqual(new Uint8Array(0));
@@ -245,7 +271,7 @@ describe('openZip/readEntry', () => {
     bomb.set([0x03, 0x00], block.length * 100);
     const z = writeZip([file('bomb', new Uint8Array(1000), { compressedData: bomb, crc32: 0, uncompressedSize: 1000 })]);
     expect(z.length).toBeGreaterThan(6 * MiB);
-    for (const backend of ['auto', 'native', 'fflate'] as const) {
+    for (const backend of ['auto', 'native', 'js'] as const) {
       const src = countingSource(z);
       const zip = await openZip(src);
       const err = await thrown(zip.readEntry(zip.entries[0]!, { backend }));
@@ -273,10 +299,10 @@ describe('openZip/readEntry', () => {
     expect((err as ZipFormatError).code).toBe('checksum');
   });
 
-  it('refuses multi-disk archives', async () => {
+  it('ignores the end record\'s disk numbers, as Go does', async () => {
     const z = patch(writeZip([file('a', 'b')]), EOCD, 0, 4, 1, 2);
-    const err = await thrown(openZip(bytesSource(z)));
-    expect((err as ZipFormatError).code).toBe('multi-disk');
+    const zip = await openZip(bytesSource(z));
+    expect(new TextDecoder().decode(await zip.readEntry(zip.entries[0]!))).toBe('b');
   });
 
   it('refuses unsupported methods, short data and garbage with Go texts', async () => {
