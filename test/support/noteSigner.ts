@@ -48,8 +48,12 @@ export async function newSigner(skey: string): Promise<Signer> {
 export async function generateKey(name: string): Promise<{ skey: string; vkey: string }> {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-  const seed = pkcs8.subarray(pkcs8.length - 32);
-  const vkey = await newEd25519VerifierKey(name, publicKeyOf(privateKey));
+  return keyFromSeed(name, pkcs8.subarray(pkcs8.length - 32));
+}
+
+/** The key pair of a given 32-byte seed (the same seed, the same keys: for reproducible tests). */
+export async function keyFromSeed(name: string, seed: Uint8Array): Promise<{ skey: string; vkey: string }> {
+  const vkey = await newEd25519VerifierKey(name, publicKeyOf(privateKeyFromSeed(seed)));
   const hash = vkey.split('+')[1]!;
   const priv = new Uint8Array(33);
   priv[0] = ALG_ED25519;

@@ -6,16 +6,11 @@
  * extracts the module. The driver below runs exactly those on each zip it is
  * given and says where the first one failed, with go's text.
  *
- * It is built at test time from the copy of golang.org/x/mod the installed
- * toolchain vendors ($GOROOT/src/cmd/vendor), with a directory replace and
- * GOPROXY=off, so nothing touches the network; nothing from Go is committed.
- * The driver's go.mod names the toolchain's own language version, so its
- * GODEBUG defaults (archive/zip's zipinsecurepath among them) are cmd/go's.
+ * It is built at test time against the toolchain's own x/mod (xmodDriver.ts),
+ * so its GODEBUG defaults (archive/zip's zipinsecurepath among them) are
+ * cmd/go's.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runGo } from './goTool.ts';
+import { runXmodDriver } from './xmodDriver.ts';
 
 /** One zip for the oracle: the file and the module it claims to be. */
 export interface ZipOracleCall {
@@ -107,33 +102,10 @@ func main() {
 }
 `;
 
-/** The x/mod packages the driver imports, and theirs. */
-const XMOD_PACKAGES = ['semver', 'module', 'modfile', 'zip', join('sumdb', 'dirhash'), join('internal', 'lazyregexp')];
-
 /** Asks go's checks about every zip in calls, in one run of the driver. */
 export function askGoAboutZips(calls: readonly ZipOracleCall[]): ZipOracleVerdict[] {
-  const home = mkdtempSync(join(tmpdir(), 'modcarry-zip-oracle-'));
-  try {
-    const goroot = runGo(['env', 'GOROOT'], home, { home });
-    if (goroot.status !== 0) throw new Error(`go env GOROOT: ${goroot.stderr}`);
-    const root = goroot.stdout.trim();
-    const vendored = join(root, 'src', 'cmd', 'vendor', 'golang.org', 'x', 'mod');
-    const xmod = join(home, 'xmod');
-    for (const pkg of XMOD_PACKAGES) cpSync(join(vendored, pkg), join(xmod, pkg), { recursive: true });
-    const goLine = /^go (\S+)$/m.exec(readFileSync(join(root, 'src', 'cmd', 'go.mod'), 'utf8'));
-    if (goLine === null) throw new Error(`no go line in ${join(root, 'src', 'cmd', 'go.mod')}`);
-    const lang = goLine[1]!;
-    writeFileSync(join(xmod, 'go.mod'), `module golang.org/x/mod\n\ngo ${lang}\n`);
-    writeFileSync(join(home, 'go.mod'), `module ziporacle\n\ngo ${lang}\n\nrequire golang.org/x/mod v0.0.0\n\nreplace golang.org/x/mod => ./xmod\n`);
-    writeFileSync(join(home, 'main.go'), DRIVER);
-    writeFileSync(join(home, 'calls.json'), JSON.stringify(calls.map((c) => ({ File: c.file, Path: c.path, Version: c.version }))));
-    const scratch = join(home, 'scratch');
-    const r = runGo(['run', '.', join(home, 'calls.json'), scratch], home, { home, GOFLAGS: '-mod=mod' });
-    if (r.status !== 0) throw new Error(`go run zip oracle failed:\n${r.stderr}`);
-    const verdicts = JSON.parse(r.stdout) as ZipOracleVerdict[];
-    if (verdicts.length !== calls.length) throw new Error(`zip oracle answered ${verdicts.length} of ${calls.length} zips`);
-    return verdicts;
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  return runXmodDriver<ZipOracleVerdict>(
+    { name: 'zip-oracle', packages: ['semver', 'module', 'modfile', 'zip', 'sumdb/dirhash', 'internal/lazyregexp'], source: DRIVER },
+    calls.map((c) => ({ File: c.file, Path: c.path, Version: c.version })),
+  );
 }

@@ -5,10 +5,7 @@
  * directory replace, so nothing touches the network) and ask it the same
  * questions we ask our TypeScript port. Nothing from Go is committed.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runGo } from '../../support/goTool.ts';
+import { runXmodDriver } from '../../support/xmodDriver.ts';
 
 /** One question: an operation name and its string arguments. */
 export interface OracleCall {
@@ -170,28 +167,5 @@ func main() {
 
 /** Asks x/mod (as vendored in the local go toolchain) every call; one go build for all of them. */
 export function askGo(calls: readonly OracleCall[]): OracleAnswer[] {
-  const home = mkdtempSync(join(tmpdir(), 'modcarry-xmod-oracle-'));
-  try {
-    const goroot = runGo(['env', 'GOROOT'], home, { home });
-    if (goroot.status !== 0) throw new Error(`go env GOROOT: ${goroot.stderr}`);
-    const vendored = join(goroot.stdout.trim(), 'src', 'cmd', 'vendor', 'golang.org', 'x', 'mod');
-    const xmod = join(home, 'xmod');
-    for (const pkg of ['semver', 'module', join('internal', 'lazyregexp')]) {
-      cpSync(join(vendored, pkg), join(xmod, pkg), { recursive: true });
-    }
-    writeFileSync(join(xmod, 'go.mod'), 'module golang.org/x/mod\n\ngo 1.22\n');
-    writeFileSync(
-      join(home, 'go.mod'),
-      'module oracle\n\ngo 1.22\n\nrequire golang.org/x/mod v0.0.0\n\nreplace golang.org/x/mod => ./xmod\n',
-    );
-    writeFileSync(join(home, 'main.go'), DRIVER);
-    writeFileSync(join(home, 'calls.json'), JSON.stringify(calls));
-    const r = runGo(['run', '.', join(home, 'calls.json')], home, { home, GOFLAGS: '-mod=mod' });
-    if (r.status !== 0) throw new Error(`go run oracle failed:\n${r.stderr}`);
-    const answers = JSON.parse(r.stdout) as OracleAnswer[];
-    if (answers.length !== calls.length) throw new Error(`oracle answered ${answers.length} of ${calls.length} calls`);
-    return answers;
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  return runXmodDriver<OracleAnswer>({ name: 'xmod-oracle', packages: ['semver', 'module', 'internal/lazyregexp'], source: DRIVER }, calls);
 }

@@ -1,0 +1,147 @@
+/**
+ * golang.org/x/mod/sumdb as a test oracle: note.Open, tlog.ParseTree and
+ * tlog.ParseRecord, the parsers the go command runs on every checksum
+ * database answer, asked about the same bytes as our port. Built at test time
+ * against the toolchain's own x/mod (xmodDriver.ts).
+ */
+import { runXmodDriver } from './xmodDriver.ts';
+
+/** One question. Byte strings travel as base64. */
+export type SumdbOracleCall =
+  | { readonly op: 'open'; readonly msg: string; readonly vkeys: readonly string[] }
+  | { readonly op: 'tree'; readonly msg: string }
+  | { readonly op: 'record'; readonly msg: string };
+
+export interface SumdbOracleSig {
+  readonly name: string;
+  readonly hash: number;
+  readonly base64: string;
+}
+
+/**
+ * go's answer: err is its error text ('' for none); the rest is set on
+ * success: byte strings (a note's text, a record's text and rest) as base64,
+ * numbers (a tree's size, a record's id) in decimal, exact whatever their size.
+ */
+export interface SumdbOracleAnswer {
+  readonly err: string;
+  readonly text?: string;
+  readonly sigs?: readonly SumdbOracleSig[];
+  readonly unverified?: readonly SumdbOracleSig[];
+  readonly n?: string;
+  readonly hash?: string;
+  readonly id?: string;
+  readonly rest?: string;
+}
+
+const DRIVER = `package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"strconv"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+type call struct {
+	Op    string
+	Msg   string
+	Vkeys []string
+}
+
+type sig struct {
+	Name   string \`json:"name"\`
+	Hash   uint32 \`json:"hash"\`
+	Base64 string \`json:"base64"\`
+}
+
+type answer struct {
+	Err        string  \`json:"err"\`
+	Text       *string \`json:"text,omitempty"\`
+	Sigs       []sig   \`json:"sigs,omitempty"\`
+	Unverified []sig   \`json:"unverified,omitempty"\`
+	N          *string \`json:"n,omitempty"\`
+	Hash       string  \`json:"hash,omitempty"\`
+	ID         *string \`json:"id,omitempty"\`
+	Rest       *string \`json:"rest,omitempty"\`
+}
+
+func sigs(l []note.Signature) []sig {
+	out := []sig{}
+	for _, s := range l {
+		out = append(out, sig{s.Name, s.Hash, s.Base64})
+	}
+	return out
+}
+
+func str(s string) *string { return &s }
+
+func eval(c call) answer {
+	msg, err := base64.StdEncoding.DecodeString(c.Msg)
+	if err != nil {
+		panic(err)
+	}
+	switch c.Op {
+	case "open":
+		var vs []note.Verifier
+		for _, k := range c.Vkeys {
+			v, err := note.NewVerifier(k)
+			if err != nil {
+				panic(err)
+			}
+			vs = append(vs, v)
+		}
+		n, err := note.Open(msg, note.VerifierList(vs...))
+		if err != nil {
+			a := answer{Err: err.Error()}
+			if u, ok := err.(*note.UnverifiedNoteError); ok {
+				a.Unverified = sigs(u.Note.UnverifiedSigs)
+			}
+			return a
+		}
+		return answer{Text: str(base64.StdEncoding.EncodeToString([]byte(n.Text))), Sigs: sigs(n.Sigs), Unverified: sigs(n.UnverifiedSigs)}
+	case "tree":
+		t, err := tlog.ParseTree(msg)
+		if err != nil {
+			return answer{Err: err.Error()}
+		}
+		return answer{N: str(strconv.FormatInt(t.N, 10)), Hash: base64.StdEncoding.EncodeToString(t.Hash[:])}
+	case "record":
+		id, text, rest, err := tlog.ParseRecord(msg)
+		if err != nil {
+			return answer{Err: err.Error()}
+		}
+		return answer{ID: str(strconv.FormatInt(id, 10)), Text: str(base64.StdEncoding.EncodeToString(text)), Rest: str(base64.StdEncoding.EncodeToString(rest))}
+	}
+	panic("unknown op " + c.Op)
+}
+
+func main() {
+	data, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	var calls []call
+	if err := json.Unmarshal(data, &calls); err != nil {
+		panic(err)
+	}
+	out := make([]answer, len(calls))
+	for i, c := range calls {
+		out[i] = eval(c)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		panic(err)
+	}
+}
+`;
+
+/** Asks x/mod/sumdb about every call, in one run of the driver. */
+export function askGoSumdb(calls: readonly SumdbOracleCall[]): SumdbOracleAnswer[] {
+  return runXmodDriver<SumdbOracleAnswer>(
+    { name: 'sumdb-oracle', packages: ['sumdb/note', 'sumdb/tlog'], source: DRIVER },
+    calls.map((c) => ({ Op: c.op, Msg: c.msg, Vkeys: c.op === 'open' ? c.vkeys : [] })),
+  );
+}
