@@ -155,11 +155,15 @@ function drive(z: ZStream, flush: typeof Z_NO_FLUSH | typeof Z_FINISH, emit: () 
     const status = zlibInflate(z, flush);
     if (status === Z_STREAM_END) return true;
     if (status !== Z_OK && status !== Z_BUF_ERROR) throw jsError(status, z);
-    if (z.avail_out > 0) {
-      if (flush === Z_FINISH) throw jsError(status, z);
-      return false;
+    if (z.avail_out === 0) {
+      emit();
+      continue;
     }
-    emit();
+    // Output room left and not at the end: with all input given, the stream is cut short.
+    if (flush === Z_FINISH) throw jsError(status, z);
+    if (z.avail_in === 0) return false;
+    // Input and room both left: zlib stopped for another reason; go on unless it made no progress.
+    if (status === Z_BUF_ERROR) throw jsError(Z_BUF_ERROR, z);
   }
 }
 
