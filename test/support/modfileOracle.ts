@@ -24,8 +24,6 @@ const DRIVER = `package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"os"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -81,7 +79,7 @@ type answer struct {
 	File *fileJSON \`json:"file,omitempty"\`
 }
 
-func eval(c call) answer {
+func eval(c call, _ string) answer {
 	data, err := base64.StdEncoding.DecodeString(c.Data)
 	if err != nil {
 		panic(err)
@@ -126,24 +124,6 @@ func eval(c call) answer {
 		f.GoDebug = append(f.GoDebug, debugJSON{d.Key, d.Value})
 	}
 	return answer{File: &f}
-}
-
-func main() {
-	data, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	var calls []call
-	if err := json.Unmarshal(data, &calls); err != nil {
-		panic(err)
-	}
-	out := make([]answer, len(calls))
-	for i, c := range calls {
-		out[i] = eval(c)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		panic(err)
-	}
 }
 `;
 

@@ -38,8 +38,6 @@ const DRIVER = `package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"os"
 	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
@@ -79,7 +77,7 @@ func sigs(l []note.Signature) []sig {
 
 func str(s string) *string { return &s }
 
-func eval(c call) answer {
+func eval(c call, _ string) answer {
 	msg, err := base64.StdEncoding.DecodeString(c.Msg)
 	if err != nil {
 		panic(err)
@@ -117,24 +115,6 @@ func eval(c call) answer {
 		return answer{ID: str(strconv.FormatInt(id, 10)), Text: str(base64.StdEncoding.EncodeToString(text)), Rest: str(base64.StdEncoding.EncodeToString(rest))}
 	}
 	panic("unknown op " + c.Op)
-}
-
-func main() {
-	data, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	var calls []call
-	if err := json.Unmarshal(data, &calls); err != nil {
-		panic(err)
-	}
-	out := make([]answer, len(calls))
-	for i, c := range calls {
-		out[i] = eval(c)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		panic(err)
-	}
 }
 `;
 

@@ -15,15 +15,43 @@ export interface XmodDriver {
   readonly name: string;
   /** The x/mod packages the program imports, and theirs (e.g. 'module', 'sumdb/note'). */
   readonly packages: readonly string[];
-  /** The program: package main. */
+  /**
+   * The program's own file (package main): it declares the types `call` and
+   * `answer` and `func eval(c call, scratch string) answer`; the runner adds
+   * the main that reads the calls, evaluates each (with a scratch directory
+   * it may use) and prints the answers.
+   */
   readonly source: string;
 }
 
-/**
- * Runs the driver once with `input` as JSON in a file (its first argument; a
- * scratch directory is its second) and returns what it printed as JSON on
- * stdout, checked to be a list as long as input.
- */
+/** The main every driver shares: a JSON list of calls in, the list of answers out. */
+const MAIN = `package main
+
+import (
+	"encoding/json"
+	"os"
+)
+
+func main() {
+	data, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	var calls []call
+	if err := json.Unmarshal(data, &calls); err != nil {
+		panic(err)
+	}
+	out := make([]answer, len(calls))
+	for i, c := range calls {
+		out[i] = eval(c, os.Args[2])
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		panic(err)
+	}
+}
+`;
+
+/** Runs the driver once on `input` (its calls, as JSON) and returns its answers, checked to be as many. */
 export function runXmodDriver<T>(driver: XmodDriver, input: readonly unknown[]): T[] {
   const home = mkdtempSync(join(tmpdir(), `modcarry-${driver.name}-`));
   try {
@@ -38,7 +66,8 @@ export function runXmodDriver<T>(driver: XmodDriver, input: readonly unknown[]):
     if (lang === undefined) throw new Error(`no go line in ${cmdGoMod}`);
     writeFileSync(join(xmod, 'go.mod'), `module golang.org/x/mod\n\ngo ${lang}\n`);
     writeFileSync(join(home, 'go.mod'), `module ${driver.name}\n\ngo ${lang}\n\nrequire golang.org/x/mod v0.0.0\n\nreplace golang.org/x/mod => ./xmod\n`);
-    writeFileSync(join(home, 'main.go'), driver.source);
+    writeFileSync(join(home, 'main.go'), MAIN);
+    writeFileSync(join(home, 'driver.go'), driver.source);
     writeFileSync(join(home, 'input.json'), JSON.stringify(input));
     const r = runGo(['run', '.', join(home, 'input.json'), join(home, 'scratch')], home, { home, GOFLAGS: '-mod=mod' });
     if (r.status !== 0) throw new Error(`go run ${driver.name} failed:\n${r.stderr}`);

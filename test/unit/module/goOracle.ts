@@ -22,8 +22,6 @@ export interface OracleAnswer {
 const DRIVER = `package main
 
 import (
-	"encoding/json"
-	"os"
 	"path"
 	"strconv"
 	"time"
@@ -49,7 +47,7 @@ func msg(err error) string {
 	return err.Error()
 }
 
-func eval(c call) answer {
+func eval(c call, _ string) answer {
 	a := c.Args
 	arg := func(i int) string {
 		if i < len(a) {
@@ -144,24 +142,6 @@ func eval(c call) answer {
 		return answer{Out: strconv.Quote(arg(0))}
 	}
 	return answer{Err: "unknown op " + c.Op}
-}
-
-func main() {
-	data, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	var calls []call
-	if err := json.Unmarshal(data, &calls); err != nil {
-		panic(err)
-	}
-	out := make([]answer, len(calls))
-	for i, c := range calls {
-		out[i] = eval(c)
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		panic(err)
-	}
 }
 `;
 
