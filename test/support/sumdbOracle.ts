@@ -1,8 +1,9 @@
 /**
  * golang.org/x/mod/sumdb as a test oracle: note.Open, tlog.ParseTree and
  * tlog.ParseRecord, the parsers the go command runs on every checksum
- * database answer, asked about the same bytes as our port. Built at test time
- * against the toolchain's own x/mod (xmodDriver.ts).
+ * database answer, and tlog.TileHashReader, which authenticates the tiles it
+ * reads hashes from against a signed tree; asked about the same bytes as our
+ * port. Built at test time against the toolchain's own x/mod (xmodDriver.ts).
  */
 import { runXmodDriver } from './xmodDriver.ts';
 
@@ -10,7 +11,18 @@ import { runXmodDriver } from './xmodDriver.ts';
 export type SumdbOracleCall =
   | { readonly op: 'open'; readonly msg: string; readonly vkeys: readonly string[] }
   | { readonly op: 'tree'; readonly msg: string }
-  | { readonly op: 'record'; readonly msg: string };
+  | { readonly op: 'record'; readonly msg: string }
+  | {
+      readonly op: 'tiles';
+      /** The tree: size and hash (base64); tiles of this height. */
+      readonly n: number;
+      readonly hash: string;
+      readonly height: number;
+      /** The tile server: path to data (base64); a path it lacks fails the read. */
+      readonly tiles: Readonly<Record<string, string>>;
+      /** The stored-hash indexes to read. */
+      readonly indexes: readonly number[];
+    };
 
 export interface SumdbOracleSig {
   readonly name: string;
@@ -32,12 +44,17 @@ export interface SumdbOracleAnswer {
   readonly hash?: string;
   readonly id?: string;
   readonly rest?: string;
+  /** tiles: the hashes read (base64), the tiles read and the tiles saved, by path, in order. */
+  readonly hashes?: readonly string[];
+  readonly read?: readonly string[];
+  readonly saved?: readonly string[];
 }
 
 const DRIVER = `package main
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
@@ -45,9 +62,47 @@ import (
 )
 
 type call struct {
-	Op    string
-	Msg   string
-	Vkeys []string
+	Op      string
+	Msg     string
+	Vkeys   []string
+	N       int64
+	Hash    string
+	Height  int
+	Tiles   map[string]string
+	Indexes []int64
+}
+
+// tileServer serves tiles from a map and remembers what was read and saved.
+type tileServer struct {
+	height int
+	tiles  map[string]string
+	read   []string
+	saved  []string
+}
+
+func (s *tileServer) Height() int { return s.height }
+
+func (s *tileServer) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		s.read = append(s.read, t.Path())
+		b64, ok := s.tiles[t.Path()]
+		if !ok {
+			return nil, fmt.Errorf("no tile %s", t.Path())
+		}
+		data, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+
+func (s *tileServer) SaveTiles(tiles []tlog.Tile, data [][]byte) {
+	for _, t := range tiles {
+		s.saved = append(s.saved, t.Path())
+	}
 }
 
 type sig struct {
@@ -65,6 +120,9 @@ type answer struct {
 	Hash       string  \`json:"hash,omitempty"\`
 	ID         *string \`json:"id,omitempty"\`
 	Rest       *string \`json:"rest,omitempty"\`
+	Hashes     []string \`json:"hashes,omitempty"\`
+	Read       []string \`json:"read,omitempty"\`
+	Saved      []string \`json:"saved,omitempty"\`
 }
 
 func sigs(l []note.Signature) []sig {
@@ -78,6 +136,26 @@ func sigs(l []note.Signature) []sig {
 func str(s string) *string { return &s }
 
 func eval(c call, _ string) answer {
+	if c.Op == "tiles" {
+		h, err := base64.StdEncoding.DecodeString(c.Hash)
+		if err != nil || len(h) != tlog.HashSize {
+			panic("bad tree hash")
+		}
+		var tree tlog.Tree
+		tree.N = c.N
+		copy(tree.Hash[:], h)
+		srv := &tileServer{height: c.Height, tiles: c.Tiles}
+		hashes, err := tlog.TileHashReader(tree, srv).ReadHashes(c.Indexes)
+		a := answer{Read: srv.read, Saved: srv.saved}
+		if err != nil {
+			a.Err = err.Error()
+			return a
+		}
+		for _, x := range hashes {
+			a.Hashes = append(a.Hashes, base64.StdEncoding.EncodeToString(x[:]))
+		}
+		return a
+	}
 	msg, err := base64.StdEncoding.DecodeString(c.Msg)
 	if err != nil {
 		panic(err)
@@ -122,6 +200,10 @@ func eval(c call, _ string) answer {
 export function askGoSumdb(calls: readonly SumdbOracleCall[]): SumdbOracleAnswer[] {
   return runXmodDriver<SumdbOracleAnswer>(
     { name: 'sumdb-oracle', packages: ['sumdb/note', 'sumdb/tlog'], source: DRIVER },
-    calls.map((c) => ({ Op: c.op, Msg: c.msg, Vkeys: c.op === 'open' ? c.vkeys : [] })),
+    calls.map((c) =>
+      c.op === 'tiles'
+        ? { Op: c.op, N: c.n, Hash: c.hash, Height: c.height, Tiles: c.tiles, Indexes: c.indexes }
+        : { Op: c.op, Msg: c.msg, Vkeys: c.op === 'open' ? c.vkeys : [] },
+    ),
   );
 }

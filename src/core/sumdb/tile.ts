@@ -12,9 +12,12 @@
  * hashes (and their parents up to an already planned tile), reads them all
  * through a TileReader, authenticates the root group against the signed tree
  * hash and every other tile against its parent, and only then hands the tiles
- * to TileReader.saveTiles: nothing unauthenticated is ever saved. Unlike go,
- * which starts the parent check at len(subtree hashes) rather than at the
- * number of distinct root-group tiles, every non-root tile is checked.
+ * to TileReader.saveTiles: nothing unauthenticated is ever saved. Every tile
+ * after the root group is checked against its parent. Go starts that check
+ * after the last subtree hash's tile, which is the same place: subtree sizes
+ * only fall from left to right, so the last subtree's tile is the last
+ * root-group tile planned (test/conformance/tileFuzz.test.ts compares the two
+ * readers tile for tile).
  */
 import { HASH_SIZE, TlogError, hashEqual, nodeHash, nodeHashSync, shl, shr, splitStoredHashIndex, storedHashIndex, subTreeIndex } from './tlog.ts';
 import type { Hash, HashReader, Tree } from './tlog.ts';
