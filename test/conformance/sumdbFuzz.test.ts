@@ -20,7 +20,7 @@ import { formatTree, parseRecord, parseTree } from '../../src/core/sumdb/tlog.ts
 import { goAvailability } from '../support/goTool.ts';
 import { Rng } from '../support/moduleCorpus.ts';
 import { keyFromSeed, newSigner } from '../support/noteSigner.ts';
-import { askGoSumdb } from '../support/sumdbOracle.ts';
+import { askGoSumdb, comparableAnswer } from '../support/sumdbOracle.ts';
 import type { SumdbOracleAnswer, SumdbOracleCall, SumdbOracleSig } from '../support/sumdbOracle.ts';
 
 // SUMDBFUZZ_CASES and SUMDBFUZZ_SEED explore further by hand; the suite runs the defaults.
@@ -173,15 +173,6 @@ async function ours(c: Case, verifiers: (keys: readonly Key[]) => Promise<Verifi
   }
 }
 
-/** An answer as comparable text: keys in order, empty lists left out (go's omitempty). */
-function normal(a: SumdbOracleAnswer): string {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1))) {
-    if (!(Array.isArray(v) && v.length === 0)) out[k] = v;
-  }
-  return JSON.stringify(out);
-}
-
 const go = goAvailability();
 
 describe.skipIf(!go.ok)(`the checksum database parsers answer as x/mod/sumdb does (${CASES} damaged inputs, seed ${SEED})${go.ok ? '' : `: ${go.reason}`}`, () => {
@@ -261,7 +252,7 @@ describe.skipIf(!go.ok)(`the checksum database parsers answer as x/mod/sumdb doe
     for (const c of cases) mine.push(await ours(c, verifiers));
   }, 300_000);
 
-  const say = normal;
+  const say = comparableAnswer;
   const report = (pick: (i: number) => boolean): string[] =>
     cases.flatMap((c, i) => (pick(i) ? [`#${c.id} ${c.call.op} ${c.what}\n    go:   ${say(theirs[i]!)}\n    ours: ${say(mine[i]!)}`] : []));
 

@@ -18,7 +18,7 @@ import { storedHashIndex, storedHashes, treeHash } from '../../src/core/sumdb/tl
 import type { Hash, HashReader, Tree } from '../../src/core/sumdb/tlog.ts';
 import { goAvailability } from '../support/goTool.ts';
 import { Rng } from '../support/moduleCorpus.ts';
-import { askGoSumdb } from '../support/sumdbOracle.ts';
+import { askGoSumdb, comparableAnswer } from '../support/sumdbOracle.ts';
 import type { SumdbOracleAnswer } from '../support/sumdbOracle.ts';
 
 // TILEFUZZ_CASES and TILEFUZZ_SEED explore further by hand; the suite runs the defaults.
@@ -68,15 +68,6 @@ async function ours(c: Case): Promise<SumdbOracleAnswer> {
   } catch (e) {
     return { err: e instanceof Error ? e.message : String(e), read: srv.read, saved: srv.saved };
   }
-}
-
-/** An answer as comparable text: keys in order, empty lists left out (go's omitempty). */
-function normal(a: SumdbOracleAnswer): string {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1))) {
-    if (!(Array.isArray(v) && v.length === 0)) out[k] = v;
-  }
-  return JSON.stringify(out);
 }
 
 const go = goAvailability();
@@ -178,7 +169,7 @@ describe.skipIf(!go.ok)(`tile authentication agrees with x/mod's TileHashReader 
   }, 300_000);
 
   const report = (pick: (i: number) => boolean): string[] =>
-    cases.flatMap((c, i) => (pick(i) ? [`#${c.id} ${c.what}\n    go:   ${normal(theirs[i]!)}\n    ours: ${normal(mine[i]!)}`] : []));
+    cases.flatMap((c, i) => (pick(i) ? [`#${c.id} ${c.what}\n    go:   ${comparableAnswer(theirs[i]!)}\n    ours: ${comparableAnswer(mine[i]!)}`] : []));
 
   it('the reads span go\'s outcomes: hashes read, inconsistent tiles, short tiles, missing tiles, indexes past the tree', () => {
     const outcomes = new Set(theirs.map((a) => a.err.replace(/ \(.*\)$| tile\/.*$/, '') || 'ok'));
@@ -188,6 +179,6 @@ describe.skipIf(!go.ok)(`tile authentication agrees with x/mod's TileHashReader 
   });
 
   it('every read gives go\'s answer: the same tiles read and saved, the same hashes or error', () => {
-    expect(report((i) => normal(theirs[i]!) !== normal(mine[i]!))).toEqual([]);
+    expect(report((i) => comparableAnswer(theirs[i]!) !== comparableAnswer(mine[i]!))).toEqual([]);
   });
 });

@@ -207,3 +207,12 @@ export function askGoSumdb(calls: readonly SumdbOracleCall[]): SumdbOracleAnswer
     ),
   );
 }
+
+/** An answer as comparable text: keys in order, empty lists left out (as go's omitempty does). */
+export function comparableAnswer(a: SumdbOracleAnswer): string {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1))) {
+    if (!(Array.isArray(v) && v.length === 0)) out[k] = v;
+  }
+  return JSON.stringify(out);
+}
