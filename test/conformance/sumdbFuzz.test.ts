@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base64Decode, base64Encode } from '../../src/core/sumdb/base64.ts';
-import { openNote, newVerifier, verifierList } from '../../src/core/sumdb/note.ts';
+import { openNote, newVerifier, signNote, verifierList } from '../../src/core/sumdb/note.ts';
 import type { Signature, Signer, Verifiers } from '../../src/core/sumdb/note.ts';
 import { formatTree, parseRecord, parseTree } from '../../src/core/sumdb/tlog.ts';
 import { goAvailability } from '../support/goTool.ts';
@@ -41,17 +41,9 @@ async function key(name: string): Promise<Key> {
   return { name, vkey, signer: await newSigner(skey) };
 }
 
-/** A signed note: text, a blank line, one line per signer (go's form, written here so the damage can be placed). */
-async function signed(text: string, signers: readonly Key[]): Promise<Uint8Array> {
-  let out = `${text}\n`;
-  for (const k of signers) {
-    const sig = await k.signer.sign(enc.encode(text));
-    const raw = new Uint8Array(4 + sig.length);
-    new DataView(raw.buffer).setUint32(0, k.signer.keyHash);
-    raw.set(sig, 4);
-    out += `— ${k.name} ${base64Encode(raw)}\n`;
-  }
-  return enc.encode(out);
+/** text signed by signers, in go's form (the project's signNote). */
+function signed(text: string, signers: readonly Key[]): Promise<Uint8Array> {
+  return signNote({ text }, ...signers.map((k) => k.signer));
 }
 
 const INSERTS = ['\n', '\n\n', ' ', '\r', '\t', '+', '=', '—', '— ', 'A', '/', '\u00a0', '\ufeff', '\u0085', '\x7f', '\x00'].map((s) => enc.encode(s));
@@ -184,11 +176,12 @@ describe.skipIf(!go.ok)(`the checksum database parsers answer as x/mod/sumdb doe
     const rng = new Rng(SEED);
     const [alice, bob, carol] = await Promise.all([key('alice.example'), key('bob'), key('sum.golang.org')]);
     const keys = [alice!, bob!, carol!];
-    const treeHash = (i: number): Uint8Array => new Uint8Array(createHash('sha256').update(`tree ${i}`).digest());
+    /** A made-up hash for tree notes and go.sum lines. */
+    const fakeHash = (i: number): Uint8Array => new Uint8Array(createHash('sha256').update(`tree ${i}`).digest());
     const texts = (i: number): string =>
       [
-        formatTree({ n: i * 7919, hash: treeHash(i) }),
-        `go.sum database tree\n${i}\n${b64(treeHash(i))}\nextra line ${i}\n`,
+        formatTree({ n: i * 7919, hash: fakeHash(i) }),
+        `go.sum database tree\n${i}\n${b64(fakeHash(i))}\nextra line ${i}\n`,
         `If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n`,
         `r\u00e9sum\u00e9 ${i}\n\u2014 not a signature\n`,
         `x\n`,
@@ -199,8 +192,9 @@ describe.skipIf(!go.ok)(`the checksum database parsers answer as x/mod/sumdb doe
       if (kind < 6) {
         const signers = rng.shuffle(keys.slice()).slice(0, rng.int(1, 3));
         const known = rng.shuffle(keys.slice()).slice(0, rng.int(0, 2));
-        let d = damage(await signed(texts(id), signers), rng);
-        if (rng.chance(0.1)) d = { bytes: (await signed(texts(id), signers)).slice(), what: 'undamaged' };
+        const msg = await signed(texts(id), signers);
+        let d = damage(msg, rng);
+        if (rng.chance(0.1)) d = { bytes: msg, what: 'undamaged' };
         else if (rng.chance(0.2)) {
           const again = damage(d.bytes, rng);
           d = { bytes: again.bytes, what: `${d.what}; ${again.what}` };
@@ -217,14 +211,14 @@ describe.skipIf(!go.ok)(`the checksum database parsers answer as x/mod/sumdb doe
         cases.push({ id, what: `tree: ${d.what}`, call: { op: 'tree', msg: b64(d.bytes) }, bytes: d.bytes, known: [] });
       } else {
         const note = await signed(texts(id - (id % 5)), [carol!]);
-        const body = enc.encode(`${rng.int(0, 1 << 30)}\ngolang.org/x/text v0.${id}.0 h1:${b64(treeHash(id))}\ngolang.org/x/text v0.${id}.0/go.mod h1:${b64(treeHash(-id))}\n\n`);
+        const body = enc.encode(`${rng.int(0, 1 << 30)}\ngolang.org/x/text v0.${id}.0 h1:${b64(fakeHash(id))}\ngolang.org/x/text v0.${id}.0/go.mod h1:${b64(fakeHash(-id))}\n\n`);
         const msg = Uint8Array.from([...body, ...note]);
         const d = rng.chance(0.1) ? { bytes: msg, what: 'undamaged' } : damage(msg, rng);
         cases.push({ id, what: `record: ${d.what}`, call: { op: 'record', msg: b64(d.bytes) }, bytes: d.bytes, known: [] });
       }
     }
     // Number forms, placed by hand: signs, leading zeros, spaces, the largest sizes we read exactly.
-    const h = b64(treeHash(1));
+    const h = b64(fakeHash(1));
     for (const n of ['+7', '007', '-0', '0', '-7', ' 7', '7 ', '1e3', '0x10', '7\r', String(2 ** 53 - 1)]) {
       const bytes = enc.encode(`go.sum database tree\n${n}\n${h}\n`);
       cases.push({ id: cases.length, what: `tree size ${JSON.stringify(n)}`, call: { op: 'tree', msg: b64(bytes) }, bytes, known: [] });

@@ -118,7 +118,10 @@ function findEndRecord(b: Uint8Array): number {
   return -1;
 }
 
-/** The end record's fields Go uses; like Go, the disk numbers are not read (a split archive's would only make its offsets wrong, which the reads then find). */
+/**
+ * The end record's fields Go uses. Like Go, the disk numbers are not read: a
+ * split archive's would only make its offsets wrong, which the reads then find.
+ */
 interface DirectoryEnd {
   records: bigint;
   size: bigint;
