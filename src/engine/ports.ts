@@ -250,17 +250,26 @@ export interface FilePut {
 }
 
 /**
- * Hashes module zips on other threads (a browser's workers), so that two zips
- * hash at once and the engine's own thread goes on downloading meanwhile.
+ * Hashes module zips on other threads (a browser's workers, Node's worker
+ * threads), so that two zips hash at once and the engine's own thread goes on
+ * downloading meanwhile.
  * Without one the engine hashes on its own thread.
  */
 export interface ZipHasher {
   /**
    * hashZipOrLocate (verifyModule.ts) of the zip held in data; rejects as that
    * would throw. entries, the zip's central directory as the caller read it,
-   * lets the hasher split the work by entries.
+   * lets the hasher split the work by entries; stored, where the zip is kept
+   * when data was assembled from stored chunks, lets a hasher that cannot send
+   * the Blob itself to another thread name the chunks instead.
    */
-  hash(data: Blob | Uint8Array, entries?: readonly ZipEntry[]): Promise<ZipHashResult>;
+  hash(data: Blob | Uint8Array, entries?: readonly ZipEntry[], stored?: StoredZip): Promise<ZipHashResult>;
+}
+
+/** Where a zip the engine assembled from stored chunks is kept: its download's path and its chunks, in order. */
+export interface StoredZip {
+  readonly path: string;
+  readonly chunks: readonly ChunkRecord[];
 }
 
 /** Everything the engine needs from its runtime. */

@@ -38,7 +38,7 @@ import type { JobRecord } from './job.ts';
 import { moduleKey } from './job.ts';
 import type { CheckSource, FailureKind, ModuleStateRecord } from './moduleState.ts';
 import { isFinal, plannedState, transition } from './moduleState.ts';
-import type { ChunkRecord, DownloadRecord, EnginePorts, FilePut, FileRecord, FileSlices, ModuleState } from './ports.ts';
+import type { ChunkRecord, DownloadRecord, EnginePorts, FilePut, FileRecord, FileSlices, ModuleState, StoredZip } from './ports.ts';
 import { StorageFullError } from './ports.ts';
 import type { RangeContext } from './rangeDownload.ts';
 import { downloadRanged, refetchChunks, sha256Hex } from './rangeDownload.ts';
@@ -760,10 +760,10 @@ export class JobRunner {
    * (hashZipOrLocate), on another thread where the runtime has a ZipHasher:
    * zip is data opened here, for the checks made on this thread.
    */
-  async #hashZip(mv: { path: string; version: string }, zip: ZipReader, data: Blob | Uint8Array): Promise<ZipHashResult> {
+  async #hashZip(mv: { path: string; version: string }, zip: ZipReader, data: Blob | Uint8Array, stored?: StoredZip): Promise<ZipHashResult> {
     checkZipPrefix(mv, zip);
     const hasher = this.#deps.ports.zipHasher;
-    return hasher !== undefined ? hasher.hash(data, zip.entries) : hashZipOrLocate(zip);
+    return hasher !== undefined ? hasher.hash(data, zip.entries, stored) : hashZipOrLocate(zip);
   }
 
   /** The .mod's hash and a zip hash already known, against go.sum and the checksum database. */
@@ -843,7 +843,7 @@ export class JobRunner {
           const taken = this.#fileHashes.take(paths.zip, assembled.chunks);
           const fileSha256 = taken !== undefined ? Promise.resolve(taken) : ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
           fileSha256?.catch(() => undefined); // a zip that fails its checks never needs it
-          const r = await this.#hashZip(mv, zip, assembled.blob);
+          const r = await this.#hashZip(mv, zip, assembled.blob, { path: paths.zip, chunks: assembled.chunks });
           if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), ...(fileSha256 !== undefined ? { sha256: fileSha256 } : {}) };
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));

@@ -8,8 +8,8 @@ import { browserPorts, webLocks } from '../platform/browser/browserPorts.ts';
 import { ENGINE_CHANNEL } from '../platform/browser/engineProtocol.ts';
 import type { FromWorker } from '../platform/browser/engineProtocol.ts';
 import { openIdbStore } from '../platform/browser/idbStore.ts';
-import { workerZipHasher } from '../platform/browser/workerZipHasher.ts';
-import type { Port, ZipHashReply, ZipHashRequest } from '../platform/browser/workerZipHasher.ts';
+import { workerZipHasher } from '../engine/workerZipHasher.ts';
+import type { Port, ZipHashReply, ZipHashRequest } from '../engine/workerZipHasher.ts';
 import type { Quota } from '../engine/ports.ts';
 import { startEngineHost } from './engineHost.ts';
 

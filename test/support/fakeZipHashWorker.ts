@@ -1,10 +1,10 @@
 /**
- * A zip hashing worker (src/platform/browser/workerZipHasher.ts) in this
+ * A zip hashing worker (src/engine/workerZipHasher.ts) in this
  * process: its other end runs the real worker side (serveZipHashes), and
  * messages cross as structured clones, asynchronously, as between threads.
  */
-import { serveZipHashes } from '../../src/platform/browser/workerZipHasher.ts';
-import type { Port, ZipHashReply, ZipHashRequest } from '../../src/platform/browser/workerZipHasher.ts';
+import { openZipData, serveZipHashes } from '../../src/engine/workerZipHasher.ts';
+import type { Port, ZipHashReply, ZipHashRequest } from '../../src/engine/workerZipHasher.ts';
 
 /** What the fake workers of a test did: how many were started, and the most zips in their hands at once. */
 export interface WorkerLog {
@@ -37,7 +37,7 @@ export function fakeWorker(log: WorkerLog, opts: { crashOnFirst?: boolean; crash
     addEventListener: (type: string, l: Listener) => {
       if (type === 'message') toWorker.push(l);
     },
-  } as Port<ZipHashRequest, ZipHashReply>);
+  } as Port<ZipHashRequest, ZipHashReply>, openZipData);
   const crash = () => {
     crashed = true;
     emit(toPage['error']!, {});

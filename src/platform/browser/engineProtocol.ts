@@ -11,6 +11,10 @@
  * lock passes to a waiting follower, which then starts its own engine.
  */
 import type { Engine, EngineEvent } from '../../engine/engine.ts';
+import type { WireError } from '../../engine/wireError.ts';
+
+export { fromWireError, toWireError } from '../../engine/wireError.ts';
+export type { WireError } from '../../engine/wireError.ts';
 
 /** The Web Lock that makes one worker per profile the engine's leader. */
 export const ENGINE_LOCK = 'modcarry-engine';
@@ -39,12 +43,6 @@ export type ToWorker =
   /** A hint that work may continue: page visible, Background Sync, online. */
   | { kind: 'wake'; reason: string };
 
-/** An error as it crosses the boundary. */
-export interface WireError {
-  name: string;
-  message: string;
-}
-
 export type Role = 'leader' | 'follower';
 
 /** Worker -> page. */
@@ -65,15 +63,3 @@ export class NotLeaderError extends Error {
   }
 }
 
-/** An error as it crosses the boundary (name and message survive). */
-export function toWireError(err: unknown): WireError {
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: 'Error', message: String(err) };
-}
-
-/** The Error the page rethrows for a WireError. */
-export function fromWireError(e: WireError): Error {
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
-}

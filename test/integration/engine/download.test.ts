@@ -16,7 +16,7 @@ import { createEngine } from '../../../src/engine/engine.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import type { Http, ZipHasher } from '../../../src/engine/ports.ts';
 import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
-import { workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
+import { workerZipHasher } from '../../../src/engine/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import type { FaultRule, FixtureProxy } from '../../support/fixtureProxy.ts';
 import type { Fixture } from './harness.ts';

@@ -9,7 +9,7 @@ import { hashZip } from '../../../src/core/dirhash/hash.ts';
 import { ZipFormatError } from '../../../src/core/zip/errors.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
-import { SPLIT_MIN_BYTES, splitEntries, workerZipHasher } from '../../../src/platform/browser/workerZipHasher.ts';
+import { SPLIT_MIN_BYTES, splitEntries, workerZipHasher } from '../../../src/engine/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 

@@ -1,33 +1,40 @@
 /**
- * The engine's ZipHasher in a browser: module zips hashed in dedicated
- * workers started by the engine's worker. In Chromium, hashing (inflate,
- * CRC-32, SHA-256) runs on the calling thread, so with the engine's thread
- * doing it the largest zips hashed one after the other once every download
- * had finished, while the machine's other core sat idle; here each of the
- * engine's verification slots has a worker of its own, and the engine's
- * thread goes on downloading. A large zip is split among the workers by
- * entries (each worker takes the content digests of a run of entries), so
- * the last and largest zips of a job do not leave a core idle.
+ * A ZipHasher over worker threads: module zips hashed in workers while the
+ * engine's thread goes on downloading. Hashing (inflate, CRC-32, SHA-256)
+ * runs on the calling thread, so with the engine's thread doing it the
+ * largest zips were hashed one after the other once every download had
+ * finished, while the machine's other core sat idle; here each of the
+ * engine's verification slots has a worker of its own. A large zip is split
+ * among the workers by entries (each worker takes the content digests of a
+ * run of entries), so the last and largest zips of a job do not leave a core
+ * idle.
  *
- * A zip goes over as it is held: a Blob (stored chunks) is passed as a
- * handle, bytes (a zip that arrived whole) are copied. Errors come back as
- * name and message (engineProtocol's WireError), a ZipFormatError with its code.
+ * Runtime-neutral: a browser's dedicated workers (src/worker/zipHash.worker.ts)
+ * and Node's worker threads (src/platform/node/nodeZipHasher.ts) both serve
+ * it. What crosses to a worker is the caller's choice (toWire): a browser
+ * passes a Blob as a handle and copies bytes; Node, which cannot send a
+ * file-backed Blob, names the stored chunk files. Errors come back as name
+ * and message (WireError), a ZipFormatError with its code.
  */
-import { digestZipEntries, hashZipFromDigests } from '../../core/dirhash/hash.ts';
-import { hashZipOrLocate } from '../../engine/verifyModule.ts';
-import type { ZipHashResult } from '../../engine/verifyModule.ts';
-import type { ZipHasher } from '../../engine/ports.ts';
-import { ZipFormatError } from '../../core/zip/errors.ts';
-import type { ZipFormatCode } from '../../core/zip/errors.ts';
-import { openZip } from '../../core/zip/reader.ts';
-import type { ZipEntry, ZipReader } from '../../core/zip/reader.ts';
-import { blobSource, bytesSource } from '../../core/zip/source.ts';
-import { fromWireError, toWireError } from './engineProtocol.ts';
-import type { WireError } from './engineProtocol.ts';
+import { digestZipEntries, hashZipFromDigests } from '../core/dirhash/hash.ts';
+import { hashZipOrLocate } from './verifyModule.ts';
+import type { ZipHashResult } from './verifyModule.ts';
+import type { StoredZip, ZipHasher } from './ports.ts';
+import { ZipFormatError } from '../core/zip/errors.ts';
+import type { ZipFormatCode } from '../core/zip/errors.ts';
+import { openZip } from '../core/zip/reader.ts';
+import type { ZipEntry, ZipReader } from '../core/zip/reader.ts';
+import { blobSource, bytesSource } from '../core/zip/source.ts';
+import { fromWireError, toWireError } from './wireError.ts';
+import type { WireError } from './wireError.ts';
 
-export interface ZipHashRequest {
+/** A zip as the engine holds it: its stored chunks as one Blob, or bytes that arrived whole. */
+export type ZipData = Blob | Uint8Array;
+
+/** W: the zip as it crosses to the worker (ZipData in browsers). */
+export interface ZipHashRequest<W = ZipData> {
   readonly id: number;
-  readonly data: Blob | Uint8Array;
+  readonly data: W;
   /** Only the content digests of entries [from, to) (digestZipEntries), not the zip's h1. */
   readonly part?: readonly [from: number, to: number];
 }
@@ -62,28 +69,32 @@ function fromWire(w: ZipWireError): Error {
   return w.code !== undefined ? new ZipFormatError(w.code, w.message) : fromWireError(w);
 }
 
-function openData(data: Blob | Uint8Array): Promise<ZipReader> {
+/** Opens a zip held as ZipData (what a browser's worker receives). */
+export function openZipData(data: ZipData): Promise<ZipReader> {
   return openZip(data instanceof Uint8Array ? bytesSource(data) : blobSource(data));
 }
 
 /** hashZipOrLocate of the zip in data, on this thread. */
-async function hashHere(data: Blob | Uint8Array): Promise<ZipHashResult> {
-  return hashZipOrLocate(await openData(data));
+async function hashHere(data: ZipData): Promise<ZipHashResult> {
+  return hashZipOrLocate(await openZipData(data));
 }
 
-/** The worker's side: answers a request with hashZipOrLocate of its zip, or with the digests of the part asked for. */
-export function serveZipHashes(scope: Port<ZipHashRequest, ZipHashReply>): void {
+/**
+ * The worker's side: answers a request with hashZipOrLocate of its zip, or
+ * with the digests of the part asked for; open turns what crossed into the zip.
+ */
+export function serveZipHashes<W>(scope: Port<ZipHashRequest<W>, ZipHashReply>, open: (data: W) => Promise<ZipReader>): void {
   scope.addEventListener('message', (event) => {
     const { id, data, part } = event.data;
     void (async () => {
       try {
         if (part !== undefined) {
-          const zip = await openData(data);
+          const zip = await open(data);
           const digests = await digestZipEntries(zip, part[0], part[1]);
           scope.postMessage({ id, digests, entries: zip.entries.length }, [digests.buffer]);
           return;
         }
-        const r = await hashHere(data);
+        const r = await hashZipOrLocate(await open(data));
         scope.postMessage({ id, result: r.ok ? r : { ok: false, badRanges: r.badRanges, error: toWire(r.error) } });
       } catch (err) {
         scope.postMessage({ id, error: toWire(err) });
@@ -121,14 +132,14 @@ export function splitEntries(entries: readonly ZipEntry[], n: number): [number, 
   return parts;
 }
 
-interface Slot {
-  worker: Port<ZipHashReply, ZipHashRequest> | undefined;
+interface Slot<W> {
+  worker: Port<ZipHashReply, ZipHashRequest<W>> | undefined;
   busy: boolean;
 }
 
 /** One request for a worker: what to send, and what to do with the answer or without one. */
-interface Task {
-  readonly data: Blob | Uint8Array;
+interface Task<W> {
+  readonly wire: W;
   readonly part?: readonly [number, number];
   answer(reply: ZipHashReply): void;
   /** The worker could not start or died with this task. */
@@ -145,15 +156,25 @@ interface Task {
  * them. When a worker cannot start or fails (its error event), it is
  * terminated, its zip is hashed on this thread (whole), and the next task
  * starts another: a verdict never depends on a worker's health.
+ *
+ * toWire gives what crosses to a worker for a zip (and where it is stored,
+ * when the engine assembled it from stored chunks); undefined keeps that zip
+ * on this thread. Without it, the zip crosses as it is held.
  */
-export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>, size: number): ZipHasher {
-  const slots: Slot[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
-  const queue: Task[] = [];
+export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>, size: number): ZipHasher;
+export function workerZipHasher<W>(spawn: () => Port<ZipHashReply, ZipHashRequest<W>>, size: number, toWire: (data: ZipData, stored: StoredZip | undefined) => W | undefined): ZipHasher;
+export function workerZipHasher<W>(
+  spawn: () => Port<ZipHashReply, ZipHashRequest<W>>,
+  size: number,
+  toWire: (data: ZipData, stored: StoredZip | undefined) => W | undefined = (data) => data as W,
+): ZipHasher {
+  const slots: Slot<W>[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
+  const queue: Task<W>[] = [];
   /** The task each worker has, with its request id. */
-  const inFlight = new Map<Port<ZipHashReply, ZipHashRequest>, { id: number; task: Task }>();
+  const inFlight = new Map<Port<ZipHashReply, ZipHashRequest<W>>, { id: number; task: Task<W> }>();
   let nextId = 1;
 
-  const start = (slot: Slot): Port<ZipHashReply, ZipHashRequest> => {
+  const start = (slot: Slot<W>): Port<ZipHashReply, ZipHashRequest<W>> => {
     const w = spawn();
     w.addEventListener('message', (event) => {
       const f = inFlight.get(w);
@@ -174,14 +195,14 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
     return w;
   };
 
-  const done = (slot: Slot): void => {
+  const done = (slot: Slot<W>): void => {
     slot.busy = false;
     pump();
   };
 
-  const run = (slot: Slot, task: Task): void => {
+  const run = (slot: Slot<W>, task: Task<W>): void => {
     slot.busy = true;
-    let w: Port<ZipHashReply, ZipHashRequest>;
+    let w: Port<ZipHashReply, ZipHashRequest<W>>;
     try {
       w = slot.worker ??= start(slot);
     } catch {
@@ -191,7 +212,7 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
     }
     const id = nextId++;
     inFlight.set(w, { id, task });
-    w.postMessage({ id, data: task.data, ...(task.part !== undefined ? { part: task.part } : {}) });
+    w.postMessage({ id, data: task.wire, ...(task.part !== undefined ? { part: task.part } : {}) });
   };
 
   const pump = (): void => {
@@ -202,10 +223,10 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
   };
 
   /** The zip's h1 from one worker (or this thread, should the worker fail). */
-  const whole = (data: Blob | Uint8Array, first = false): Promise<ZipHashResult> =>
+  const whole = (data: ZipData, wire: W, first = false): Promise<ZipHashResult> =>
     new Promise<ZipHashResult>((resolve, reject) => {
-      const task: Task = {
-        data,
+      const task: Task<W> = {
+        wire,
         answer: (reply) => {
           if ('error' in reply) reject(fromWire(reply.error));
           else if ('result' in reply) resolve(reply.result.ok ? reply.result : { ok: false, badRanges: reply.result.badRanges, error: fromWire(reply.result.error) });
@@ -220,13 +241,13 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
     });
 
   /** The zip's h1 from the digests of its runs of entries, each from a worker; hashed whole when any part fails. */
-  const split = async (data: Blob | Uint8Array, entries: readonly ZipEntry[], runs: readonly [number, number][]): Promise<ZipHashResult> => {
+  const split = async (data: ZipData, wire: W, entries: readonly ZipEntry[], runs: readonly [number, number][]): Promise<ZipHashResult> => {
     const digests = new Uint8Array(32 * entries.length);
     const parts = runs.map(
       (part) =>
         new Promise<boolean>((resolve) => {
           queue.push({
-            data,
+            wire,
             part,
             answer: (reply) => {
               const ok = 'digests' in reply && reply.entries === entries.length && reply.digests.length === 32 * (part[1] - part[0]);
@@ -238,15 +259,17 @@ export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>,
         }),
     );
     pump();
-    if (!(await Promise.all(parts)).every(Boolean)) return whole(data, true);
+    if (!(await Promise.all(parts)).every(Boolean)) return whole(data, wire, true);
     return { ok: true, hash: await hashZipFromDigests(entries, digests) };
   };
 
   return {
-    hash: (data, entries) => {
+    hash: (data, entries, stored) => {
+      const wire = toWire(data, stored);
+      if (wire === undefined) return hashHere(data);
       const bytes = data instanceof Uint8Array ? data.length : data.size;
       const runs = entries !== undefined && slots.length > 1 && bytes >= SPLIT_MIN_BYTES ? splitEntries(entries, slots.length) : [];
-      return runs.length > 1 && entries !== undefined ? split(data, entries, runs) : whole(data);
+      return runs.length > 1 && entries !== undefined ? split(data, wire, entries, runs) : whole(data, wire);
     },
   };
 }
