@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) =>
           minify: false,
           sourcemap: true,
           rolldownOptions: {
-            input: { run: 'bench/run.ts', modcarry: 'bench/cliEntry.ts' },
+            input: { run: 'bench/run.ts', modcarry: 'bench/cliEntry.ts', 'zip-hash-thread': 'src/platform/node/zipHashThread.ts' },
             output: { entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
           },
         },

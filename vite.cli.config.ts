@@ -17,6 +17,8 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         modcarry: 'src/cli/main.ts',
+        // The CLI's zip hashing threads (src/platform/node/nodeZipHasher.ts finds it beside the bundle).
+        'zip-hash-thread': 'src/platform/node/zipHashThread.ts',
         server: 'src/server/createServer.ts',
         // `npm run fixture-proxy`: the loopback GOPROXY with faults that tests and benchmarks use.
         'fixture-proxy': 'test/support/fixtureProxyMain.ts',

@@ -22,7 +22,7 @@ import { prepareBenchDepSet } from './lib/depset.ts';
 import type { BenchDepSet } from './lib/depset.ts';
 import { median, MiB, runMeasured, settle, tail } from './lib/measure.ts';
 import type { ChildRun } from './lib/measure.ts';
-import { CLI_ARGV } from './lib/paths.ts';
+import { CLI_ARGV, CLI_HASH_THREADS } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
 import { buildApp, downloadAll, exportBundle, makePlan, openApp, pageSummary, serveRelayedApp } from './lib/chromiumApp.ts';
@@ -32,7 +32,8 @@ import { carriedRows } from './lib/report.ts';
 export const CHUNK_SIZE = 2 << 20;
 
 export interface ContestRun {
-  readonly who: 'modcarry' | 'go' | 'chromium';
+  /** modcarry-threads: the CLI with --hash-threads 2 (opt-in). */
+  readonly who: 'modcarry' | 'modcarry-threads' | 'go' | 'chromium';
   readonly ok: boolean;
   readonly wallMs: number;
   /** Body bytes the fixture proxy sent (the checksum database keeps no byte count). */
@@ -79,19 +80,23 @@ async function untilSuccess(maxAttempts: number, once: () => Promise<ChildRun>):
   }
 }
 
-/** One modcarry CLI run from empty state: download, verify, write the bundle. Reruns (up to maxAttempts) only if the CLI exits non-zero. */
-export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Servers, faults: FaultRule[], maxAttempts = 1): Promise<ContestRun> {
-  const dir = ctx.scratch('modcarry');
+/**
+ * One modcarry CLI run from empty state: download, verify, write the bundle.
+ * Reruns (up to maxAttempts) only if the CLI exits non-zero. With threads,
+ * the run is the opt-in `--hash-threads threads` ('modcarry-threads').
+ */
+export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Servers, faults: FaultRule[], maxAttempts = 1, threads = 0): Promise<ContestRun> {
+  const dir = ctx.scratch(threads > 0 ? 'modcarry-threads' : 'modcarry');
   copyFileSync(join(set.fixture, 'go.sum'), join(dir, 'go.sum'));
   const bundle = join(dir, 'bundle.tar');
   s.proxy.setFaults(faults);
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
-  const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle];
+  const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle, ...(threads > 0 ? ['--hash-threads', String(threads)] : [])];
   const { wallMs, peak, last, attempts } = await untilSuccess(maxAttempts, () => runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 }));
   const ok = last.status === 0;
   return {
-    who: 'modcarry',
+    who: threads > 0 ? 'modcarry-threads' : 'modcarry',
     ok,
     wallMs,
     bytes: s.proxy.log.bytesServed(),
@@ -223,13 +228,13 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
   const s = await startServers(set);
   const runs: ContestRun[] = [];
   try {
-    const contestants = (ctx.chromiumOnly ? ['go', 'chromium'] : ['modcarry', 'go', 'chromium']) as ContestRun['who'][];
+    const contestants = (ctx.chromiumOnly ? ['go', 'chromium'] : ['modcarry', 'go', 'chromium', 'modcarry-threads']) as ContestRun['who'][];
     for (let round = 0; round < ctx.rounds; round++) {
       // Rotate who goes first, so drift hits every contestant alike.
       const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]!);
       for (const who of order) {
         await settle();
-        const r = who === 'modcarry' ? await runModcarry(ctx, set, s, []) : who === 'go' ? await runGoCommand(ctx, set, s, []) : await runChromium(ctx, set, s, []);
+        const r = who === 'modcarry' ? await runModcarry(ctx, set, s, []) : who === 'modcarry-threads' ? await runModcarry(ctx, set, s, [], 1, CLI_HASH_THREADS) : who === 'go' ? await runGoCommand(ctx, set, s, []) : await runChromium(ctx, set, s, []);
         ctx.log(`e2e round ${round + 1}: ${who} ${r.ok ? 'ok' : 'FAILED'} in ${(r.wallMs / 1000).toFixed(1)} s, ${(r.bytes / MiB).toFixed(1)} MiB, ${r.requests} requests`);
         if (!r.ok) ctx.log(r.error ?? '');
         runs.push(r);
@@ -239,6 +244,8 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
     await s.close();
   }
   const mc = runs.filter((r) => r.who === 'modcarry');
+  const mt = runs.filter((r) => r.who === 'modcarry-threads');
+  const mtWall = okMedian(mt, (r) => r.wallMs / 1000);
   const go = runs.filter((r) => r.who === 'go');
   const cr = runs.filter((r) => r.who === 'chromium');
   const mcWall = okMedian(mc, (r) => r.wallMs / 1000);
@@ -284,6 +291,25 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       peerValue: okMedian(go, (r) => (r.peakRss ?? NaN) / MiB),
       target: '—',
       met: undefined,
+    },
+    {
+      metric: 'Wall time, same set, hashing on worker threads (opt-in)',
+      subject: `modcarry CLI --hash-threads ${CLI_HASH_THREADS}`,
+      value: mtWall,
+      unit: 's',
+      peer: 'go mod download + tar',
+      peerValue: goWall,
+      ratio: mtWall !== undefined && goWall !== undefined ? mtWall / goWall : undefined,
+      target: '—',
+      met: undefined,
+      note: [
+        `peak RSS ${okMedian(mt, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB (${okMedian(mc, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB without): each thread holds memory of its own, so the default stays the main thread, within section 4's memory target`,
+        `runs (s): ${spread(mt)}; go ${spread(go)}`,
+        fastestNote('modcarry', mt, go),
+        failureNote(mt),
+      ]
+        .filter((x) => x !== '')
+        .join('; '),
     },
     {
       metric: 'Wall time, same set, "Download" to bundle saved',

@@ -20,12 +20,14 @@ commands:
                    go.sum differences; GOPROXY, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY come
                    from the environment, flags override them
   download [--gomod F] [--gosum F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--out FILE]
-           [--compression none|0-9] [--have MANIFEST]... [--allow-failures] [module@query ...]
+           [--compression none|0-9] [--have MANIFEST]... [--allow-failures] [--hash-threads N]
+           [module@query ...]
                    download and verify everything the plan needs, resuming where a previous run
                    stopped; with --out, write the carry bundle once all is verified (or, with
                    --allow-failures, anyway: failed modules are marked unverified in its manifest).
                    FILE.tar is a plain tar, any other name gzip level 1 unless --compression says;
-                   each --have is a manifest from the offline side: export only what it lacks
+                   each --have is a manifest from the offline side: export only what it lacks;
+                   --hash-threads N hashes zips on N worker threads (faster, more memory; default 0)
   export --out FILE [the same flags as download]
                    download what is still missing (nothing, after a download), then write the bundle
   sumcheck [--gomod F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--offline] [--json] GO.SUM

@@ -350,7 +350,20 @@ class KeyedMutex {
 }
 
 /** Opens (creating) a file-system store rooted at dir. */
-export async function openFsStore(dir: string): Promise<EngineStore & { readonly dir: string; filePath(path: string): string }> {
+/** The file-system store: an EngineStore, and where it keeps things on disk. */
+export interface FsStore extends EngineStore {
+  readonly dir: string;
+  /** The file holding the stored file at a module-cache path. */
+  filePath(path: string): string;
+  /**
+   * The file holding a chunk of a download. Its name carries the chunk's
+   * index and SHA-256, and it is only ever written whole (renamed into
+   * place), so while the journal names the chunk the file holds its bytes.
+   */
+  chunkFilePath(path: string, chunk: ChunkRecord): string;
+}
+
+export async function openFsStore(dir: string): Promise<FsStore> {
   await mkdir(dir, { recursive: true });
   const layoutFile = join(dir, 'layout.json');
   const layout = await readJson<{ version: number }>(layoutFile);
@@ -451,9 +464,10 @@ export async function openFsStore(dir: string): Promise<EngineStore & { readonly
     }
   };
 
-  const store: EngineStore & { readonly dir: string; filePath(path: string): string } = {
+  const store: FsStore = {
     dir,
     filePath: (path) => p.file(path),
+    chunkFilePath: chunkFile,
     async putJob(job) {
       await writeAtomic(p.job(job.id), JSON.stringify(job));
     },

@@ -1,0 +1,157 @@
+/**
+ * The engine's ZipHasher for the CLI's --hash-threads: module zips hashed on
+ * worker threads (zipHashThread.ts) while the main thread goes on downloading
+ * and storing, as the go command's goroutines do. On the bench dependency set
+ * a run takes about a sixth less time with two threads than with hashing on
+ * the main thread; each hashing thread holds some tens of MiB of its own
+ * (an isolate, and the read and inflate buffers it has not yet collected),
+ * which is why it is a choice and not the default (BENCHMARKS.md).
+ *
+ * Node cannot send a file-backed Blob to another thread, so a zip assembled
+ * from stored chunks crosses as the names and sizes of its chunk files
+ * (FsStore.chunkFilePath: written whole and named by their SHA-256, so a name
+ * the journal holds has those bytes), and the thread reads those files
+ * itself; a zip that arrived whole crosses as a copy of its bytes.
+ *
+ * The threads start when first needed and hold the process open only while
+ * they have work. A thread that cannot start or dies leaves its zip to the
+ * main thread (workerZipHasher), so a verdict never depends on one.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { openZip } from '../../core/zip/reader.ts';
+import type { ZipReader } from '../../core/zip/reader.ts';
+import { bytesSource, readAheadSource } from '../../core/zip/source.ts';
+import type { RandomAccessSource } from '../../core/zip/source.ts';
+import type { ChunkRecord, StoredZip, ZipHasher } from '../../engine/ports.ts';
+import { workerZipHasher } from '../../engine/workerZipHasher.ts';
+import type { Port, ZipData, ZipHashReply, ZipHashRequest } from '../../engine/workerZipHasher.ts';
+
+/** A stored chunk as it crosses to a hashing thread: its file and its length. */
+export interface ChunkFile {
+  readonly file: string;
+  readonly size: number;
+}
+
+/** What crosses to a hashing thread: the zip's bytes, or the chunk files it is made of, in order. */
+export type NodeZipWire = Uint8Array | { readonly files: readonly ChunkFile[] };
+
+/** The built thread entry's name (vite.cli.config.ts, vite.bench.config.ts, test/support/buildCommand.ts). */
+export const ZIP_HASH_THREAD_ENTRY = 'zip-hash-thread';
+
+/**
+ * The built thread entry beside the running bundle (or one directory up, from
+ * a shared chunk's directory), or undefined where there is none (run from the
+ * TypeScript sources).
+ */
+export function zipHashThreadFile(from: string = import.meta.url): string | undefined {
+  for (const rel of [`./${ZIP_HASH_THREAD_ENTRY}.mjs`, `../${ZIP_HASH_THREAD_ENTRY}.mjs`]) {
+    const file = fileURLToPath(new URL(rel, from));
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The wire form of a zip: bytes as they are (a view of part of a larger
+ * buffer is copied out, since a clone copies the whole buffer), a Blob as the
+ * chunk files stored names when they add up to it; any other Blob stays on
+ * the main thread (undefined).
+ */
+export function nodeZipWire(chunkFilePath: (path: string, chunk: ChunkRecord) => string): (data: ZipData, stored: StoredZip | undefined) => NodeZipWire | undefined {
+  return (data, stored) => {
+    if (data instanceof Uint8Array) return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    if (stored === undefined) return undefined;
+    let size = 0;
+    for (const c of stored.chunks) size += c.length;
+    if (size !== data.size) return undefined;
+    return { files: stored.chunks.map((c) => ({ file: chunkFilePath(stored.path, c), size: c.length })) };
+  };
+}
+
+/**
+ * The bytes of files laid end to end, read with blocking calls: a hashing
+ * thread has nothing else to do meanwhile, and that is several times faster
+ * than reading a file-backed Blob. A file whose size is not the one given
+ * (changed since the journal named it) fails the read, naming the file.
+ */
+export function chunkFilesSource(files: readonly ChunkFile[]): RandomAccessSource {
+  const starts: number[] = [];
+  let size = 0;
+  for (const f of files) {
+    starts.push(size);
+    size += f.size;
+  }
+  const readFile = (f: ChunkFile, at: number, out: Uint8Array, outAt: number, n: number): void => {
+    const fd = openSync(f.file, 'r');
+    try {
+      const actual = fstatSync(fd).size;
+      if (actual !== f.size) throw new Error(`modcarry: ${f.file} holds ${actual} bytes, its download's journal says ${f.size}`);
+      for (let got = 0; got < n; ) {
+        const r = readSync(fd, out, outAt + got, n - got, at + got);
+        if (r === 0) throw new Error(`modcarry: ${f.file} ended at ${at + got} of its ${f.size} bytes`);
+        got += r;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return readAheadSource(size, (offset, length) => {
+    try {
+      const out = new Uint8Array(length);
+      let i = 0;
+      while (i + 1 < files.length && starts[i + 1]! <= offset) i++;
+      for (let done = 0; done < length; i++) {
+        const at = offset + done - starts[i]!;
+        const n = Math.min(length - done, files[i]!.size - at);
+        readFile(files[i]!, at, out, done, n);
+        done += n;
+      }
+      return Promise.resolve(out);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  });
+}
+
+/** The thread's side: opens the zip that crossed. */
+export function openNodeZipWire(wire: NodeZipWire): Promise<ZipReader> {
+  return openZip(wire instanceof Uint8Array ? bytesSource(wire) : chunkFilesSource(wire.files));
+}
+
+/**
+ * One hashing thread as workerZipHasher's Port. The thread holds the process
+ * open only while it has a zip (ref on sending, unref on the answer); an
+ * 'exit' (the thread died, or was terminated) counts as its error event.
+ */
+function threadPort(file: string): Port<ZipHashReply, ZipHashRequest<NodeZipWire>> {
+  const w = new Worker(file);
+  w.unref();
+  const port = {
+    postMessage(message: ZipHashRequest<NodeZipWire>): void {
+      w.ref();
+      w.postMessage(message);
+    },
+    addEventListener(type: 'message' | 'error', listener: (event: unknown) => void): void {
+      if (type === 'message') {
+        w.on('message', (data: ZipHashReply) => {
+          w.unref();
+          listener({ data });
+        });
+      } else {
+        w.on('error', listener);
+        w.on('exit', listener);
+      }
+    },
+    terminate(): void {
+      void w.terminate();
+    },
+  };
+  return port as Port<ZipHashReply, ZipHashRequest<NodeZipWire>>;
+}
+
+/** A ZipHasher over `threads` worker threads running threadFile (the built zipHashThread.ts), for zips kept by store. */
+export function nodeZipHasher(store: { chunkFilePath(path: string, chunk: ChunkRecord): string }, threadFile: string, threads: number): ZipHasher {
+  return workerZipHasher(() => threadPort(threadFile), threads, nodeZipWire((path, c) => store.chunkFilePath(path, c)));
+}
