@@ -827,7 +827,7 @@ export class JobRunner {
       } else {
         let zip;
         try {
-          zip = await openZip(blobSource(assembled.blob));
+          zip = await openZip(ports.store.openChunks?.(paths.zip, assembled.chunks) ?? blobSource(assembled.blob));
         } catch (err) {
           if (!(err instanceof ZipFormatError)) throw err;
           zip = undefined;

@@ -11,28 +11,24 @@
  * from stored chunks crosses as the names and sizes of its chunk files
  * (FsStore.chunkFilePath: written whole and named by their SHA-256, so a name
  * the journal holds has those bytes), and the thread reads those files
- * itself; a zip that arrived whole crosses as a copy of its bytes.
+ * itself (chunkFilesSource, as the main thread does); a zip that arrived
+ * whole crosses as a copy of its bytes.
  *
  * The threads start when first needed and hold the process open only while
  * they have work. A thread that cannot start or dies leaves its zip to the
  * main thread (workerZipHasher), so a verdict never depends on one.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openZip } from '../../core/zip/reader.ts';
 import type { ZipReader } from '../../core/zip/reader.ts';
-import { bytesSource, readAheadSource } from '../../core/zip/source.ts';
-import type { RandomAccessSource } from '../../core/zip/source.ts';
+import { bytesSource } from '../../core/zip/source.ts';
 import type { ChunkRecord, StoredZip, ZipHasher } from '../../engine/ports.ts';
 import { workerZipHasher } from '../../engine/workerZipHasher.ts';
 import type { Port, ZipData, ZipHashReply, ZipHashRequest } from '../../engine/workerZipHasher.ts';
-
-/** A stored chunk as it crosses to a hashing thread: its file and its length. */
-export interface ChunkFile {
-  readonly file: string;
-  readonly size: number;
-}
+import { chunkFilesSource } from './chunkFilesSource.ts';
+import type { ChunkFile } from './chunkFilesSource.ts';
 
 /** What crosses to a hashing thread: the zip's bytes, or the chunk files it is made of, in order. */
 export type NodeZipWire = Uint8Array | { readonly files: readonly ChunkFile[] };
@@ -68,51 +64,6 @@ export function nodeZipWire(chunkFilePath: (path: string, chunk: ChunkRecord) =>
     if (size !== data.size) return undefined;
     return { files: stored.chunks.map((c) => ({ file: chunkFilePath(stored.path, c), size: c.length })) };
   };
-}
-
-/**
- * The bytes of files laid end to end, read with blocking calls: a hashing
- * thread has nothing else to do meanwhile, and that is several times faster
- * than reading a file-backed Blob. A file whose size is not the one given
- * (changed since the journal named it) fails the read, naming the file.
- */
-export function chunkFilesSource(files: readonly ChunkFile[]): RandomAccessSource {
-  const starts: number[] = [];
-  let size = 0;
-  for (const f of files) {
-    starts.push(size);
-    size += f.size;
-  }
-  const readFile = (f: ChunkFile, at: number, out: Uint8Array, outAt: number, n: number): void => {
-    const fd = openSync(f.file, 'r');
-    try {
-      const actual = fstatSync(fd).size;
-      if (actual !== f.size) throw new Error(`modcarry: ${f.file} holds ${actual} bytes, its download's journal says ${f.size}`);
-      for (let got = 0; got < n; ) {
-        const r = readSync(fd, out, outAt + got, n - got, at + got);
-        if (r === 0) throw new Error(`modcarry: ${f.file} ended at ${at + got} of its ${f.size} bytes`);
-        got += r;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  };
-  return readAheadSource(size, (offset, length) => {
-    try {
-      const out = new Uint8Array(length);
-      let i = 0;
-      while (i + 1 < files.length && starts[i + 1]! <= offset) i++;
-      for (let done = 0; done < length; i++) {
-        const at = offset + done - starts[i]!;
-        const n = Math.min(length - done, files[i]!.size - at);
-        readFile(files[i]!, at, out, done, n);
-        done += n;
-      }
-      return Promise.resolve(out);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  });
 }
 
 /** The thread's side: opens the zip that crossed. */
