@@ -54,12 +54,13 @@ export function blobSource(blob: BlobLike): RandomAccessSource {
  * length). Each such read is a round trip (an IPC hop to the blob store in
  * browsers, a thread-pool hop for a Node file), and a module zip is read as
  * thousands of small pieces in nearly ascending order (a header, then an
- * entry's data, per file); so reads of at most WINDOW / 4 bytes are served
- * from one read-ahead window of WINDOW bytes, which bounds the extra memory.
+ * entry's data, per file); so reads of at most windowBytes / 4 bytes are
+ * served from one read-ahead window of windowBytes (WINDOW unless given),
+ * which bounds the extra memory.
  */
-export function readAheadSource(size: number, readRaw: (offset: number, length: number) => Promise<Uint8Array>): RandomAccessSource {
+export function readAheadSource(size: number, readRaw: (offset: number, length: number) => Promise<Uint8Array>, windowBytes: number = WINDOW): RandomAccessSource {
   let windowStart = 0;
-  let window: Uint8Array | undefined;
+  let held: Uint8Array | undefined;
   const readExact = async (offset: number, length: number): Promise<Uint8Array> => {
     const bytes = await readRaw(offset, length);
     if (bytes.length !== length) throw new RangeError(`read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
@@ -69,16 +70,16 @@ export function readAheadSource(size: number, readRaw: (offset: number, length: 
     size,
     async read(offset: number, length: number): Promise<Uint8Array> {
       checkRange(size, offset, length);
-      if (window !== undefined && offset >= windowStart && offset + length <= windowStart + window.length) {
-        return window.subarray(offset - windowStart, offset - windowStart + length);
+      if (held !== undefined && offset >= windowStart && offset + length <= windowStart + held.length) {
+        return held.subarray(offset - windowStart, offset - windowStart + length);
       }
-      if (length > WINDOW / 4) return readExact(offset, length);
-      window = await readExact(offset, Math.min(WINDOW, size - offset));
+      if (length > windowBytes / 4) return readExact(offset, length);
+      held = await readExact(offset, Math.min(windowBytes, size - offset));
       windowStart = offset;
-      return window.subarray(0, length);
+      return held.subarray(0, length);
     },
   };
 }
 
-/** The read-ahead window of readAheadSource. */
+/** The read-ahead window of readAheadSource, unless its caller gives another. */
 const WINDOW = 4 << 20;

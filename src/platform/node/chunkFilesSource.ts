@@ -55,5 +55,13 @@ export function chunkFilesSource(files: readonly ChunkFile[]): RandomAccessSourc
       done += n;
     }
     return out;
-  });
+  }, CHUNK_FILES_WINDOW);
 }
+
+/**
+ * The read-ahead window over chunk files: a read is a few thread-pool hops,
+ * not an IPC round trip, so a smaller window than a Blob's costs little; with
+ * the default 4 MiB the peak RSS of downloading five 410 MiB zips was 145-158
+ * MiB, with 1 MiB 121-128 MiB.
+ */
+const CHUNK_FILES_WINDOW = 1 << 20;

@@ -39,9 +39,9 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openAsBlob, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import type { RandomAccessSource } from '../../core/zip/source.ts';
 import type { ChunkRecord, DownloadRecord, EngineStore, FilePut, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from '../../engine/ports.ts';
 import { StorageFullError } from '../../engine/ports.ts';
-import type { RandomAccessSource } from '../../core/zip/source.ts';
 import { VerifiedOverwriteError } from '../../engine/memoryStore.ts';
 import { chunkFilesSource } from './chunkFilesSource.ts';
 
@@ -352,7 +352,6 @@ class KeyedMutex {
   }
 }
 
-/** Opens (creating) a file-system store rooted at dir. */
 /** The file-system store: an EngineStore, and where it keeps things on disk. */
 export interface FsStore extends EngineStore {
   readonly dir: string;
@@ -368,6 +367,7 @@ export interface FsStore extends EngineStore {
   openChunks(path: string, chunks: readonly ChunkRecord[]): RandomAccessSource;
 }
 
+/** Opens (creating) a file-system store rooted at dir. */
 export async function openFsStore(dir: string): Promise<FsStore> {
   await mkdir(dir, { recursive: true });
   const layoutFile = join(dir, 'layout.json');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../../../src/platform/node/fileSource.ts';
 import { hashZip } from '../../../src/core/dirhash/hash.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
-import { blobSource, bytesSource } from '../../../src/core/zip/source.ts';
+import { blobSource, bytesSource, readAheadSource } from '../../../src/core/zip/source.ts';
 import type { RandomAccessSource } from '../../../src/core/zip/source.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 
@@ -71,6 +71,24 @@ describe('read-ahead of blobSource and fileSource', () => {
       expect(Buffer.from(await src.read(off, 600)).equals(Buffer.from(data.subarray(off, off + 600)))).toBe(true);
     }
     expect(raw).toBeLessThanOrEqual(2);
+  });
+
+  it('reads ahead by the window its caller gives: reads of up to a quarter of it come from the window', async () => {
+    const data = new Uint8Array(64 << 10).map((_, i) => (i * 7) & 0xff);
+    const raw: [number, number][] = [];
+    const src = readAheadSource(
+      data.length,
+      (offset, length) => {
+        raw.push([offset, length]);
+        return Promise.resolve(data.slice(offset, offset + length));
+      },
+      8192,
+    );
+    for (let off = 0; off < 16384; off += 1000) expect(Buffer.from(await src.read(off, 900)).equals(Buffer.from(data.subarray(off, off + 900)))).toBe(true);
+    // Past a quarter of the window, a read outside it is made as asked; up to a quarter, it opens a window.
+    await src.read(30_000, 2049);
+    await src.read(40_000, 2048);
+    expect(raw).toEqual([[0, 8192], [8000, 8192], [16000, 8192], [30_000, 2049], [40_000, 8192]]);
   });
 
   it.each(['blobSource', 'fileSource'])('%s answers every read with the right bytes across and outside its window', async (kind) => {
