@@ -1,11 +1,11 @@
 /**
  * The engine's ZipHasher for the CLI's --hash-threads: module zips hashed on
  * worker threads (zipHashThread.ts) while the main thread goes on downloading
- * and storing, as the go command's goroutines do. On the bench dependency set
- * a run takes about a sixth less time with two threads than with hashing on
- * the main thread; each hashing thread holds some tens of MiB of its own
- * (an isolate, and the read and inflate buffers it has not yet collected),
- * which is why it is a choice and not the default (BENCHMARKS.md).
+ * and storing, as the go command's goroutines do. Two threads took the bench
+ * dependency set from 7.0 to 5.9 s; but each hashing thread holds some tens
+ * of MiB of its own (an isolate, and the read and inflate buffers it has not
+ * yet collected: a 400 MiB zip peaks at about 195 MiB RSS against 120), so
+ * it is a choice and not the default (BENCHMARKS.md, sections 1 and 4).
  *
  * Node cannot send a file-backed Blob to another thread, so a zip assembled
  * from stored chunks crosses as the names and sizes of its chunk files
