@@ -15,6 +15,7 @@
 import { open } from 'node:fs/promises';
 import { readAheadSource } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
+import { readFullyAt } from './fileSource.ts';
 
 /** A stored chunk as a file: its path and its length in the journal. */
 export interface ChunkFile {
@@ -27,11 +28,8 @@ async function readChunkFile(f: ChunkFile, at: number, out: Uint8Array, outAt: n
   try {
     const actual = (await fh.stat()).size;
     if (actual !== f.size) throw new Error(`modcarry: ${f.file} holds ${actual} bytes, its download's journal says ${f.size}`);
-    for (let got = 0; got < n; ) {
-      const { bytesRead } = await fh.read(out, outAt + got, n - got, at + got);
-      if (bytesRead === 0) throw new Error(`modcarry: ${f.file} ended at ${at + got} of its ${f.size} bytes`);
-      got += bytesRead;
-    }
+    const got = await readFullyAt(fh, out, outAt, n, at);
+    if (got < n) throw new Error(`modcarry: ${f.file} ended at ${at + got} of its ${f.size} bytes`);
   } finally {
     await fh.close();
   }

@@ -5,6 +5,7 @@
  * per 4 MiB instead of two per entry).
  */
 import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { readAheadSource } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
 
@@ -20,13 +21,23 @@ export async function fileSource(path: string): Promise<RandomAccessSource & { c
   }
   const source = readAheadSource(size, async (offset, length) => {
     const buf = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
-      if (bytesRead === 0) throw new RangeError(`${path}: file shrank while reading (offset ${offset + done}, size ${size})`);
-      done += bytesRead;
-    }
+    const got = await readFullyAt(handle, buf, 0, length, offset);
+    if (got < length) throw new RangeError(`${path}: file shrank while reading (offset ${offset + got}, size ${size})`);
     return buf;
   });
   return { ...source, close: () => handle.close() };
+}
+
+/**
+ * Reads n bytes of the file at position `at` into out at outAt, in as many
+ * reads as it takes; returns how many it got, fewer only where the file ends.
+ */
+export async function readFullyAt(handle: FileHandle, out: Uint8Array, outAt: number, n: number, at: number): Promise<number> {
+  let got = 0;
+  while (got < n) {
+    const { bytesRead } = await handle.read(out, outAt + got, n - got, at + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }

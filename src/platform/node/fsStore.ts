@@ -44,6 +44,7 @@ import type { ChunkRecord, DownloadRecord, EngineStore, FilePut, FileRecord, Job
 import { StorageFullError } from '../../engine/ports.ts';
 import { VerifiedOverwriteError } from '../../engine/memoryStore.ts';
 import { chunkFilesSource } from './chunkFilesSource.ts';
+import type { ChunkFile } from './chunkFilesSource.ts';
 
 /**
  * The version of the on-disk layout; a newer one is refused. 2: module states
@@ -358,11 +359,12 @@ export interface FsStore extends EngineStore {
   /** The file holding the stored file at a module-cache path. */
   filePath(path: string): string;
   /**
-   * The file holding a chunk of a download. Its name carries the chunk's
-   * index and SHA-256, and it is only ever written whole (renamed into
-   * place), so while the journal names the chunk the file holds its bytes.
+   * The files holding chunks of a download, in the order given, with their
+   * lengths. A chunk file's name carries its index and SHA-256, and it is
+   * only ever written whole (renamed into place), so while the journal names
+   * the chunk the file holds its bytes.
    */
-  chunkFilePath(path: string, chunk: ChunkRecord): string;
+  chunkFiles(path: string, chunks: readonly ChunkRecord[]): ChunkFile[];
   /** The chunks' files read directly (chunkFilesSource), not through file-backed Blobs. */
   openChunks(path: string, chunks: readonly ChunkRecord[]): RandomAccessSource;
 }
@@ -448,6 +450,7 @@ export async function openFsStore(dir: string): Promise<FsStore> {
 
   const journal = async (path: string): Promise<Journal | undefined> => readRecordSync<Journal>(join(p.download(path), 'journal.json'));
   const chunkFile = (path: string, c: ChunkRecord): string => join(p.download(path), `${c.index}.${c.sha256.slice(0, 16)}`);
+  const chunkFiles = (path: string, chunks: readonly ChunkRecord[]): ChunkFile[] => chunks.map((c) => ({ file: chunkFile(path, c), size: c.length }));
   const writeJournal = (path: string, j: Journal): void => writeRecord(join(p.download(path), 'journal.json'), JSON.stringify(j));
   /** Removes chunk files the journal does not name. */
   const collect = async (path: string, j: Journal | undefined): Promise<void> => {
@@ -472,8 +475,8 @@ export async function openFsStore(dir: string): Promise<FsStore> {
   const store: FsStore = {
     dir,
     filePath: (path) => p.file(path),
-    chunkFilePath: chunkFile,
-    openChunks: (path, chunks) => chunkFilesSource(chunks.map((c) => ({ file: chunkFile(path, c), size: c.length }))),
+    chunkFiles,
+    openChunks: (path, chunks) => chunkFilesSource(chunkFiles(path, chunks)),
     async putJob(job) {
       await writeAtomic(p.job(job.id), JSON.stringify(job));
     },

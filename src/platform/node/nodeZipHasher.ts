@@ -9,7 +9,7 @@
  *
  * Node cannot send a file-backed Blob to another thread, so a zip assembled
  * from stored chunks crosses as the names and sizes of its chunk files
- * (FsStore.chunkFilePath: written whole and named by their SHA-256, so a name
+ * (FsStore.chunkFiles: written whole and named by their SHA-256, so a name
  * the journal holds has those bytes), and the thread reads those files
  * itself (chunkFilesSource, as the main thread does); a zip that arrived
  * whole crosses as a copy of its bytes.
@@ -29,6 +29,7 @@ import { workerZipHasher } from '../../engine/workerZipHasher.ts';
 import type { Port, ZipData, ZipHashReply, ZipHashRequest } from '../../engine/workerZipHasher.ts';
 import { chunkFilesSource } from './chunkFilesSource.ts';
 import type { ChunkFile } from './chunkFilesSource.ts';
+import type { FsStore } from './fsStore.ts';
 
 /** What crosses to a hashing thread: the zip's bytes, or the chunk files it is made of, in order. */
 export type NodeZipWire = Uint8Array | { readonly files: readonly ChunkFile[] };
@@ -55,14 +56,14 @@ export function zipHashThreadFile(from: string = import.meta.url): string | unde
  * chunk files stored names when they add up to it; any other Blob stays on
  * the main thread (undefined).
  */
-export function nodeZipWire(chunkFilePath: (path: string, chunk: ChunkRecord) => string): (data: ZipData, stored: StoredZip | undefined) => NodeZipWire | undefined {
+export function nodeZipWire(chunkFiles: (path: string, chunks: readonly ChunkRecord[]) => ChunkFile[]): (data: ZipData, stored: StoredZip | undefined) => NodeZipWire | undefined {
   return (data, stored) => {
     if (data instanceof Uint8Array) return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     if (stored === undefined) return undefined;
     let size = 0;
     for (const c of stored.chunks) size += c.length;
     if (size !== data.size) return undefined;
-    return { files: stored.chunks.map((c) => ({ file: chunkFilePath(stored.path, c), size: c.length })) };
+    return { files: chunkFiles(stored.path, stored.chunks) };
   };
 }
 
@@ -103,6 +104,6 @@ function threadPort(file: string): Port<ZipHashReply, ZipHashRequest<NodeZipWire
 }
 
 /** A ZipHasher over `threads` worker threads running threadFile (the built zipHashThread.ts), for zips kept by store. */
-export function nodeZipHasher(store: { chunkFilePath(path: string, chunk: ChunkRecord): string }, threadFile: string, threads: number): ZipHasher {
-  return workerZipHasher(() => threadPort(threadFile), threads, nodeZipWire((path, c) => store.chunkFilePath(path, c)));
+export function nodeZipHasher(store: Pick<FsStore, 'chunkFiles'>, threadFile: string, threads: number): ZipHasher {
+  return workerZipHasher(() => threadPort(threadFile), threads, nodeZipWire((path, chunks) => store.chunkFiles(path, chunks)));
 }
