@@ -1,9 +1,11 @@
 /**
  * The SHA-256 of a downloaded file taken as its chunks are committed, so the
- * assembled file need not be read again for its record's hash.
+ * assembled file need not be read again for its record's hash. A file of one
+ * chunk needs no running hash: it is that chunk, whose SHA-256 its record
+ * holds.
  *
  * Invariant: a hash is handed out only for the exact sequence of chunks it
- * took in. Every chunk is identified by its recorded SHA-256, so take() gives
+ * took in (or for a file of one chunk, that chunk's recorded hash). Every chunk is identified by its recorded SHA-256, so take() gives
  * a digest only when the stored chunks' records, in order, are the ones that
  * passed through here; a chunk replaced, reset or committed elsewhere (a
  * repair, another job, an earlier session) makes take() return undefined and
@@ -43,7 +45,7 @@ export class RunningFileHashes {
     let r = this.#running.get(chunk.path);
     if (chunk.index === 0) {
       this.#running.delete(chunk.path);
-      if (!this.#wanted(totalSize)) return;
+      if (!this.#wanted(totalSize) || data.length === totalSize) return;
       r = { hash: createSha256(), chunks: [] };
       this.#running.set(chunk.path, r);
     } else if (r === undefined || r.chunks.length !== chunk.index) {
@@ -55,13 +57,15 @@ export class RunningFileHashes {
   }
 
   /**
-   * The lower-case hex SHA-256 of the file made of chunks, when those are
-   * exactly the chunks taken in for path; undefined otherwise. Either way
-   * path's running hash ends here.
+   * The lower-case hex SHA-256 of the file made of chunks (contiguous from
+   * offset 0, as assembleChunks checks them): the one chunk's own when there
+   * is one, else the running hash when those are exactly the chunks taken in
+   * for path; undefined otherwise. Either way path's running hash ends here.
    */
   take(path: string, chunks: readonly ChunkRecord[]): string | undefined {
     const r = this.#running.get(path);
     this.#running.delete(path);
+    if (chunks.length === 1 && chunks[0]!.index === 0 && chunks[0]!.offset === 0) return chunks[0]!.sha256;
     if (r === undefined || r.chunks.length !== chunks.length) return undefined;
     for (let i = 0; i < chunks.length; i++) if (chunks[i]!.index !== i || chunks[i]!.sha256 !== r.chunks[i]) return undefined;
     return r.hash.hexDigest();

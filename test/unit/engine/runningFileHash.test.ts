@@ -1,6 +1,7 @@
 /**
  * RunningFileHashes: a file's SHA-256 taken as its chunks are committed is
- * handed out only for exactly the chunks it took in, in order.
+ * handed out only for exactly the chunks it took in, in order; a file of one
+ * chunk is that chunk's recorded SHA-256.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +96,19 @@ describe('RunningFileHashes', () => {
     for (const c of all) h.add(c.rec, c.bytes, undefined);
     expect(h.take(PATH, records)).toBe(sha(file));
     expect(sizes).toEqual([file.length, undefined]);
+  });
+
+  it('gives a file of one chunk that chunk\'s recorded SHA-256, without hashing it again', () => {
+    const whole = file.subarray(0, SIZE);
+    // The record's hash is handed out as it is: a marker shows it was not computed here.
+    const rec: ChunkRecord = { path: PATH, index: 0, offset: 0, length: whole.length, sha256: 'ab'.repeat(32) };
+    for (const wanted of [true, false]) {
+      const h = new RunningFileHashes(() => wanted);
+      h.add(rec, whole, whole.length);
+      expect(h.take(PATH, [rec])).toBe(rec.sha256);
+      // Also when its download began elsewhere (nothing taken in here).
+      expect(new RunningFileHashes(() => wanted).take(PATH, [rec])).toBe(rec.sha256);
+    }
   });
 
   it('keeps files apart', () => {
