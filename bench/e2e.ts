@@ -10,14 +10,19 @@
  * the contestants so drift hits all alike, and the machine settles (sync, 2 s)
  * before each timed run. With --chromium-only the CLI is not
  * run and its rows are carried over from the previous result file.
+ * Beside wall time, each run's CPU time is accounted (cpuTime.ts): on a
+ * machine of few cores it sets a floor under wall time and says which
+ * process a gap comes from.
  */
 import { copyFileSync, cpSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startFixtureProxy } from '../test/support/fixtureProxy.ts';
 import type { FaultRule } from '../test/support/fixtureProxy.ts';
 import { startSumdbServer } from '../test/support/sumdbServer.ts';
 import type { BenchContext, BenchOutcome } from './lib/context.ts';
 import { cliEnv, goEnv } from './lib/context.ts';
+import { chromiumCpu } from './lib/cpuTime.ts';
 import { prepareBenchDepSet } from './lib/depset.ts';
 import type { BenchDepSet } from './lib/depset.ts';
 import { median, MiB, runMeasured, settle, tail } from './lib/measure.ts';
@@ -26,7 +31,7 @@ import { CLI_ARGV, CLI_HASH_THREADS } from './lib/paths.ts';
 import type { Row } from './lib/report.ts';
 import { logOf } from './lib/sumdbLog.ts';
 import { buildApp, downloadAll, exportBundle, makePlan, openApp, pageSummary, serveRelayedApp } from './lib/chromiumApp.ts';
-import { carriedRows } from './lib/report.ts';
+import { carriedRows, isChromiumRow } from './lib/report.ts';
 
 /** Chunk size the CLI runs with (its default, stated so the interrupted target can be computed). */
 export const CHUNK_SIZE = 2 << 20;
@@ -42,6 +47,8 @@ export interface ContestRun {
   readonly attempts: number;
   readonly peakRss: number | undefined;
   readonly outputBytes: number;
+  /** CPU seconds over the timed run, by part, undefined where they could not be read (see cpuTime.ts). */
+  readonly cpu?: Readonly<Record<string, number>>;
   /** The app only: from the click on Download to every module verified (the rest of wallMs is the export). */
   readonly downloadMs?: number;
   readonly error?: string;
@@ -67,18 +74,40 @@ export async function startServers(set: BenchDepSet): Promise<Servers> {
 }
 
 /** Runs a command until it exits 0, at most maxAttempts times (as people script a flaky download); totals its wall time. */
-async function untilSuccess(maxAttempts: number, once: () => Promise<ChildRun>): Promise<{ wallMs: number; peak: number | undefined; last: ChildRun; attempts: number }> {
+async function untilSuccess(maxAttempts: number, once: () => Promise<ChildRun>): Promise<{ wallMs: number; peak: number | undefined; cpuSeconds: number | undefined; last: ChildRun; attempts: number }> {
   let wallMs = 0;
   let peak: number | undefined;
+  let cpuSeconds: number | undefined = 0;
   let attempts = 0;
   for (;;) {
     attempts++;
     const last = await once();
     wallMs += last.wallMs;
     peak = Math.max(peak ?? 0, last.peakRss ?? 0) || undefined;
-    if (last.status === 0 || attempts >= maxAttempts) return { wallMs, peak, last, attempts };
+    cpuSeconds = cpuSeconds === undefined || last.cpuSeconds === undefined ? undefined : cpuSeconds + last.cpuSeconds;
+    if (last.status === 0 || attempts >= maxAttempts) return { wallMs, peak, cpuSeconds, last, attempts };
   }
 }
+
+/** This process's CPU seconds so far: the loopback proxy, checksum database and relay run here (with the harness). */
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** The CPU account of a child's run: its own seconds under label, beside this process's (the loopback servers). */
+function childCpu(parts: Record<string, number | undefined>, servers: number): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(parts)) {
+    if (v === undefined) return undefined;
+    out[k] = v;
+  }
+  out[SERVERS] = servers;
+  return out;
+}
+
+/** The part of every CPU account spent in this process. */
+const SERVERS = 'loopback servers';
 
 /**
  * One modcarry CLI run from empty state: download, verify, write the bundle.
@@ -93,7 +122,9 @@ export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Server
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
   const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle, ...(threads > 0 ? ['--hash-threads', String(threads)] : [])];
-  const { wallMs, peak, last, attempts } = await untilSuccess(maxAttempts, () => runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 }));
+  const own = ownCpuSeconds();
+  const { wallMs, peak, cpuSeconds, last, attempts } = await untilSuccess(maxAttempts, () => runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 }));
+  const cpu = childCpu({ 'the CLI': cpuSeconds }, ownCpuSeconds() - own);
   const ok = last.status === 0;
   return {
     who: threads > 0 ? 'modcarry-threads' : 'modcarry',
@@ -104,6 +135,7 @@ export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Server
     attempts,
     peakRss: peak,
     outputBytes: ok ? statSync(bundle).size : 0,
+    ...(cpu !== undefined ? { cpu } : {}),
     ...(ok ? {} : { error: tail(last.stderr) }),
   };
 }
@@ -118,8 +150,11 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
   const mods = set.modules.map((m) => `${m.path}@${m.version}`);
+  const own = ownCpuSeconds();
   const run = await untilSuccess(maxAttempts, () => runMeasured('go', ['mod', 'download', ...mods], { cwd: src, env, timeoutMs: 900_000 }));
   const { peak, last, attempts } = run;
+  let tarCpu: number | undefined;
+  let tarRan = false;
   let wallMs = run.wallMs;
   let ok = last.status === 0;
   let error = ok ? undefined : tail(last.stderr);
@@ -127,9 +162,12 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
   if (ok) {
     const t = await runMeasured('tar', ['-cf', tarFile, '-C', env['GOMODCACHE']!, 'cache/download'], { cwd: dir, env, timeoutMs: 300_000 });
     wallMs += t.wallMs;
+    tarCpu = t.cpuSeconds;
+    tarRan = true;
     ok = t.status === 0;
     if (!ok) error = `tar: ${tail(t.stderr)}`;
   }
+  const cpu = childCpu({ go: run.cpuSeconds, tar: tarRan ? tarCpu : 0 }, ownCpuSeconds() - own);
   return {
     who: 'go',
     ok,
@@ -139,6 +177,7 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
     attempts,
     peakRss: peak,
     outputBytes: ok ? statSync(tarFile).size : 0,
+    ...(cpu !== undefined ? { cpu } : {}),
     ...(error !== undefined ? { error } : {}),
   };
 }
@@ -171,12 +210,16 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
     // go.mod too, the app plans the zips of the whole build list (`go list -m all`: 3 more than go.sum
     // has), which the loopback proxy does not hold (go never downloaded them).
     await makePlan(session.page, { goSum: readFileSync(join(set.fixture, 'go.sum'), 'utf8') });
+    const browserCpu = chromiumCpu(join(dir, 'profile'));
+    const own = ownCpuSeconds();
     const start = performance.now();
     await downloadAll(session.page, 300_000);
     const downloadMs = performance.now() - start;
     await exportBundle(session.page, bundle, 300_000);
     wallMs = performance.now() - start;
-    return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: statSync(bundle).size };
+    const roles = browserCpu.delta();
+    const cpu = roles === undefined ? undefined : { ...Object.fromEntries([...roles].map(([role, sec]) => [`Chromium ${role}`, sec])), [SERVERS]: ownCpuSeconds() - own };
+    return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: statSync(bundle).size, ...(cpu !== undefined ? { cpu } : {}) };
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     const seen = session !== undefined ? await pageSummary(session.page) : '';
@@ -210,6 +253,53 @@ function fastestNote(who: string, runs: readonly ContestRun[], peer: readonly Co
 function okMedian(runs: readonly ContestRun[], pick: (r: ContestRun) => number): number | undefined {
   const good = runs.filter((r) => r.ok);
   return good.length === 0 ? undefined : median(good.map(pick));
+}
+
+/** Each part's median CPU seconds over the successful runs with an account, largest first, and the median of their totals. */
+function cpuMedians(runs: readonly ContestRun[]): { total: number; parts: [string, number][] } | undefined {
+  const accounts = runs.filter((r) => r.ok && r.cpu !== undefined).map((r) => r.cpu!);
+  if (accounts.length === 0) return undefined;
+  const names = [...new Set(accounts.flatMap((a) => Object.keys(a)))];
+  const parts = names.map((n): [string, number] => [n, median(accounts.map((a) => a[n] ?? 0))]).sort((a, b) => b[1] - a[1]);
+  return { total: median(accounts.map((a) => Object.values(a).reduce((x, y) => x + y, 0))), parts };
+}
+
+/** A CPU account in words: its parts, their sum, and the share of the machine it took (CPU time over wall time × cores). */
+function cpuNote(who: string, m: ReturnType<typeof cpuMedians>, wall: number | undefined): string {
+  if (m === undefined) return `${who}: not measured`;
+  const cores = availableParallelism();
+  const share = wall === undefined ? '' : `, ${((100 * m.total) / (wall * cores)).toFixed(0)}% of ${cores} cores over its ${wall.toFixed(1)} s`;
+  return `${who}: ${m.parts.map(([n, sec]) => `${n} ${sec.toFixed(1)}`).join(' + ')} = ${m.total.toFixed(1)} s${share}`;
+}
+
+/**
+ * The CPU row of one contestant against go. Its note gives the floor CPU
+ * time puts under wall time (CPU seconds / cores): a run that needs more CPU
+ * than the machine has in go's wall time cannot match go's wall time there,
+ * however well it overlaps its work.
+ */
+function cpuRow(subject: string, runs: readonly ContestRun[], wall: number | undefined, go: readonly ContestRun[], goWall: number | undefined): Row {
+  const m = cpuMedians(runs);
+  const g = cpuMedians(go);
+  const cores = availableParallelism();
+  return {
+    metric: 'CPU time over the same runs: every process a run keeps busy, the loopback servers included',
+    subject,
+    value: m?.total,
+    unit: 's',
+    peer: 'go mod download + tar',
+    peerValue: g?.total,
+    ratio: m !== undefined && g !== undefined ? m.total / g.total : undefined,
+    target: '—',
+    met: undefined,
+    note: [
+      `medians: ${cpuNote('modcarry', m, wall)}; ${cpuNote('go', g, goWall)}`,
+      m !== undefined ? `on ${cores} cores modcarry's wall time can be no shorter than ${(m.total / cores).toFixed(1)} s (go's: ${goWall?.toFixed(1) ?? '—'} s)` : '',
+      "user + system seconds: GNU time's for child processes, /proc's for Chromium's process tree (renderer: the page and its workers), process.cpuUsage for this process (loopback servers: the fixture proxy, checksum database and, for the app, the relay)",
+    ]
+      .filter((x) => x !== '')
+      .join('; '),
+  };
 }
 
 export function failureNote(runs: readonly ContestRun[]): string {
@@ -331,10 +421,12 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
         .filter((x) => x !== '')
         .join('; '),
     },
+    cpuRow('modcarry CLI', mc, mcWall, go, goWall),
+    cpuRow('modcarry in headless Chromium (its processes, the relay)', cr, crWall, go, goWall),
   ];
   if (ctx.chromiumOnly) {
     const carried = carriedRows('e2e');
-    return { rows: [...carried.rows, rows[rows.length - 1]!], raw: { modules: set.modules.length, zipBytes: set.zipBytes, chunkSize: CHUNK_SIZE, chromiumInput: CHROMIUM_INPUT, runs, ...(carried.raw as object) } };
+    return { rows: [...carried.rows, ...rows.filter(isChromiumRow)], raw: { modules: set.modules.length, zipBytes: set.zipBytes, chunkSize: CHUNK_SIZE, chromiumInput: CHROMIUM_INPUT, runs, ...(carried.raw as object) } };
   }
   return { rows, raw: { modules: set.modules.length, zipBytes: set.zipBytes, chunkSize: CHUNK_SIZE, chromiumInput: CHROMIUM_INPUT, runs } };
 }

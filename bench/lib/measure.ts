@@ -1,7 +1,8 @@
 /**
  * Measuring child processes and summarizing runs: wall time, exit status and
  * peak resident set size (GNU time's maximum RSS when /usr/bin/time exists,
- * else VmHWM polled from /proc/<pid>/status), and medians.
+ * else VmHWM polled from /proc/<pid>/status), CPU time (GNU time's), and
+ * medians.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +15,8 @@ export interface ChildRun {
   readonly wallMs: number;
   /** Peak RSS in bytes, undefined when it could not be read. */
   readonly peakRss: number | undefined;
+  /** User + system CPU seconds of the process and the children it waited for (GNU time), undefined without GNU time. */
+  readonly cpuSeconds: number | undefined;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -55,7 +58,7 @@ export function runMeasured(cmd: string, args: readonly string[], opts: SpawnOpt
   const useTime = existsSync(GNU_TIME);
   const tmp = useTime ? mkdtempSync(join(tmpdir(), 'modcarry-bench-time-')) : undefined;
   const timeFile = tmp !== undefined ? join(tmp, 'rss') : '';
-  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, [...args]];
+  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -90,10 +93,12 @@ export function runMeasured(cmd: string, args: readonly string[], opts: SpawnOpt
       clearTimeout(killer);
       if (poll !== undefined) clearInterval(poll);
       let peakRss = polled;
+      let cpuSeconds: number | undefined;
       if (tmp !== undefined) {
         try {
-          const kib = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-          if (Number.isFinite(kib) && kib > 0) peakRss = kib * 1024;
+          const [kib, user, sys] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+          if (kib !== undefined && Number.isFinite(kib) && kib > 0) peakRss = kib * 1024;
+          if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuSeconds = user + sys;
         } catch {
           // killed before GNU time wrote its file
         }
@@ -103,6 +108,7 @@ export function runMeasured(cmd: string, args: readonly string[], opts: SpawnOpt
         status: code ?? (signal !== null ? 128 : -1),
         wallMs,
         peakRss,
+        cpuSeconds,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       });
