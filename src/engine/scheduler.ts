@@ -659,6 +659,9 @@ export class JobRunner {
       let whole: WholeZip | undefined;
       if (needZip) {
         await this.#zips.use(this.signal, async () => {
+          // The database is asked while the zip downloads, not once its h1
+          // is known: a verification slot then never waits on the network.
+          this.#deps.sumdb.prefetch?.(p, v, files.has('mod') ? 'mod' : 'zip');
           try {
             whole = await this.#downloadZip(m, key, paths.zip, { whole: true, onPartial: () => void stage().catch(() => undefined) });
           } catch (err) {

@@ -13,6 +13,9 @@
  * fork or rollback served to a later session is caught. Once a fork is
  * proven, the checker refuses every further module of its job: a database
  * that lied once vouches for nothing.
+ *
+ * A lookup can be started ahead of its check (prefetch, while the module's
+ * zip downloads), so that verifications never wait on the database in turn.
  */
 import { GoproxyClient } from '../core/goproxy/client.ts';
 import type { Http } from '../core/goproxy/http.ts';
@@ -238,6 +241,9 @@ export async function createSumdbChecker(opts: { http: Http; store: EngineStore;
   let used = false;
   /** The first proof of a fork: every later check fails with it. */
   let fork: SecurityError | undefined;
+  /** Lookups prefetch started, by `<path> <vers>`: the next check of that pair takes its answer. */
+  const early = new Map<string, Promise<string[]>>();
+  const wanted = (path: string): boolean => useSumDB(path, { GOSUMDB: env.GOSUMDB, GONOSUMDB: env.GONOSUMDB, GOPROXY: env.GOPROXY });
 
   const lookup = async (path: string, vers: string): Promise<string[]> => {
     if (fork !== undefined) throw fork;
@@ -256,8 +262,18 @@ export async function createSumdbChecker(opts: { http: Http; store: EngineStore;
   };
 
   return {
+    prefetch(path, version, first): void {
+      if (fork !== undefined || !wanted(path)) return;
+      used = true;
+      const vers = first === 'mod' ? `${version}/go.mod` : version;
+      // A fresh call on every attempt: the client answers a record it holds
+      // without asking again, and asks anew for one that failed, as check() would.
+      const p = lookup(path, vers);
+      p.catch(() => undefined);
+      early.set(`${path} ${vers}`, p);
+    },
     async check(path, version, hashes): Promise<SumdbCheckResult> {
-      if (!useSumDB(path, { GOSUMDB: env.GOSUMDB, GONOSUMDB: env.GONOSUMDB, GOPROXY: env.GOPROXY })) {
+      if (!wanted(path)) {
         return { ok: true, skipped: 'gonosumdb', detail: 'GONOSUMDB/GOPRIVATE' };
       }
       used = true;
@@ -267,8 +283,10 @@ export async function createSumdbChecker(opts: { http: Http; store: EngineStore;
         if (hash === undefined) continue;
         const vers = kind === 'mod' ? `${version}/go.mod` : version;
         let lines: string[];
+        const ahead = early.get(`${path} ${vers}`);
+        early.delete(`${path} ${vers}`);
         try {
-          lines = await lookup(path, vers);
+          lines = await (ahead ?? lookup(path, vers));
         } catch (err) {
           if (err instanceof GonosumdbError) return { ok: true, skipped: 'gonosumdb', detail: err.message };
           throw err;

@@ -33,6 +33,15 @@ export interface SumdbCheckResult {
  */
 export interface SumdbChecker {
   check(path: string, version: string, hashes: { readonly zip?: string; readonly mod?: string }): Promise<SumdbCheckResult>;
+  /**
+   * Asks the database now for the record check() will read first for
+   * path@version (`first`: its go.mod line or its zip line), so that its
+   * answer is in when the hashes are. check() then takes that answer, or that
+   * failure, as its own: the database sees the same requests, only earlier.
+   * Sends nothing check() would not send (GOSUMDB=off, a GONOSUMDB or
+   * GOPRIVATE path, a database already caught in a fork).
+   */
+  prefetch?(path: string, version: string, first: 'mod' | 'zip'): void;
 }
 
 const GOSUM_MISMATCH = `

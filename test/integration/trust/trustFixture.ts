@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
+import type { Http } from '../../../src/core/goproxy/http.ts';
 import type { Plan, PlannedModule } from '../../../src/core/plan/types.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
@@ -106,9 +107,9 @@ export interface RunResult {
   readonly byModule: ReadonlyMap<string, JobProgress['modules'][number]>;
 }
 
-/** Creates a fresh engine over store, runs one job of plan to its end. */
-export async function runJob(store: EngineStore, env: { GOPROXY: string; GOSUMDB: string; GONOSUMDB?: string }, plan: Plan): Promise<RunResult> {
-  const engine = createEngine(testPorts(store));
+/** Creates a fresh engine over store (and http, when given), runs one job of plan to its end. */
+export async function runJob(store: EngineStore, env: { GOPROXY: string; GOSUMDB: string; GONOSUMDB?: string }, plan: Plan, http?: Http): Promise<RunResult> {
+  const engine = createEngine(testPorts(store, http));
   try {
     const job = await engine.createJob({ env: { GOPROXY: env.GOPROXY, GONOPROXY: '', GOSUMDB: env.GOSUMDB, GONOSUMDB: env.GONOSUMDB ?? '' }, sources: [] }, plan, {
       retry: { baseDelayMs: 1, maxDelayMs: 10, maxAttempts: 3 },
