@@ -10,6 +10,9 @@
  * the contestants so drift hits all alike, and the machine settles (sync, 2 s)
  * before each timed run. With --chromium-only the CLI is not
  * run and its rows are carried over from the previous result file.
+ * Two more CLI runs are shown for information: the opt-in hashing threads,
+ * and hashes checked against go.sum alone (--gosumdb off), the check go
+ * makes when go.sum lists every module.
  * Beside wall time, each run's CPU time is accounted (cpuTime.ts): on a
  * machine of few cores it sets a floor under wall time and says which
  * process a gap comes from.
@@ -37,8 +40,8 @@ import { carriedRows, isChromiumRow } from './lib/report.ts';
 export const CHUNK_SIZE = 2 << 20;
 
 export interface ContestRun {
-  /** modcarry-threads: the CLI with --hash-threads 2 (opt-in). */
-  readonly who: 'modcarry' | 'modcarry-threads' | 'go' | 'chromium';
+  /** modcarry-threads: the CLI with --hash-threads 2 (opt-in); modcarry-gosum: the CLI with --gosumdb off. */
+  readonly who: 'modcarry' | 'modcarry-threads' | 'modcarry-gosum' | 'go' | 'chromium';
   readonly ok: boolean;
   readonly wallMs: number;
   /** Body bytes the fixture proxy sent (the checksum database keeps no byte count). */
@@ -109,25 +112,36 @@ function childCpu(parts: Record<string, number | undefined>, servers: number): R
 /** The part of every CPU account spent in this process. */
 const SERVERS = 'loopback servers';
 
+/** How a CLI run differs from the default one. */
+export interface CliRunOptions {
+  /** Reruns while the CLI exits non-zero, up to this many runs in all (default 1). */
+  readonly maxAttempts?: number;
+  /** `--hash-threads N` (opt-in): 'modcarry-threads'. */
+  readonly threads?: number;
+  /** `--gosumdb off`, hashes checked against go.sum alone: 'modcarry-gosum'. */
+  readonly goSumOnly?: boolean;
+}
+
 /**
  * One modcarry CLI run from empty state: download, verify, write the bundle.
- * Reruns (up to maxAttempts) only if the CLI exits non-zero. With threads,
- * the run is the opt-in `--hash-threads threads` ('modcarry-threads').
+ * Reruns (up to maxAttempts) only if the CLI exits non-zero.
  */
-export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Servers, faults: FaultRule[], maxAttempts = 1, threads = 0): Promise<ContestRun> {
-  const dir = ctx.scratch(threads > 0 ? 'modcarry-threads' : 'modcarry');
+export async function runModcarry(ctx: BenchContext, set: BenchDepSet, s: Servers, faults: FaultRule[], opts: CliRunOptions = {}): Promise<ContestRun> {
+  const { maxAttempts = 1, threads = 0, goSumOnly = false } = opts;
+  const who = threads > 0 ? 'modcarry-threads' : goSumOnly ? 'modcarry-gosum' : 'modcarry';
+  const dir = ctx.scratch(who);
   copyFileSync(join(set.fixture, 'go.sum'), join(dir, 'go.sum'));
   const bundle = join(dir, 'bundle.tar');
   s.proxy.setFaults(faults);
   s.proxy.log.clear();
   const sumdbBefore = s.sumdb.requests.length;
-  const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle, ...(threads > 0 ? ['--hash-threads', String(threads)] : [])];
+  const args = [...CLI_ARGV, 'download', '--gosum', join(dir, 'go.sum'), '--goproxy', s.proxy.url, '--gosumdb', goSumOnly ? 'off' : s.sumdb.gosumdb, '--state', join(dir, 'state'), '--out', bundle, ...(threads > 0 ? ['--hash-threads', String(threads)] : [])];
   const own = ownCpuSeconds();
   const { wallMs, peak, cpuSeconds, last, attempts } = await untilSuccess(maxAttempts, () => runMeasured(process.execPath, args, { cwd: dir, env: cliEnv(join(dir, 'home')), timeoutMs: 900_000 }));
   const cpu = childCpu({ 'the CLI': cpuSeconds }, ownCpuSeconds() - own);
   const ok = last.status === 0;
   return {
-    who: threads > 0 ? 'modcarry-threads' : 'modcarry',
+    who,
     ok,
     wallMs,
     bytes: s.proxy.log.bytesServed(),
@@ -318,13 +332,22 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
   const s = await startServers(set);
   const runs: ContestRun[] = [];
   try {
-    const contestants = (ctx.chromiumOnly ? ['go', 'chromium'] : ['modcarry', 'go', 'chromium', 'modcarry-threads']) as ContestRun['who'][];
+    const contestants = (ctx.chromiumOnly ? ['go', 'chromium'] : ['modcarry', 'go', 'chromium', 'modcarry-threads', 'modcarry-gosum']) as ContestRun['who'][];
     for (let round = 0; round < ctx.rounds; round++) {
       // Rotate who goes first, so drift hits every contestant alike.
       const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]!);
       for (const who of order) {
         await settle();
-        const r = who === 'modcarry' ? await runModcarry(ctx, set, s, []) : who === 'modcarry-threads' ? await runModcarry(ctx, set, s, [], 1, CLI_HASH_THREADS) : who === 'go' ? await runGoCommand(ctx, set, s, []) : await runChromium(ctx, set, s, []);
+        const r =
+          who === 'modcarry'
+            ? await runModcarry(ctx, set, s, [])
+            : who === 'modcarry-threads'
+              ? await runModcarry(ctx, set, s, [], { threads: CLI_HASH_THREADS })
+              : who === 'modcarry-gosum'
+                ? await runModcarry(ctx, set, s, [], { goSumOnly: true })
+                : who === 'go'
+                  ? await runGoCommand(ctx, set, s, [])
+                  : await runChromium(ctx, set, s, []);
         ctx.log(`e2e round ${round + 1}: ${who} ${r.ok ? 'ok' : 'FAILED'} in ${(r.wallMs / 1000).toFixed(1)} s, ${(r.bytes / MiB).toFixed(1)} MiB, ${r.requests} requests`);
         if (!r.ok) ctx.log(r.error ?? '');
         runs.push(r);
@@ -335,6 +358,8 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
   }
   const mc = runs.filter((r) => r.who === 'modcarry');
   const mt = runs.filter((r) => r.who === 'modcarry-threads');
+  const mg = runs.filter((r) => r.who === 'modcarry-gosum');
+  const mgWall = okMedian(mg, (r) => r.wallMs / 1000);
   const mtWall = okMedian(mt, (r) => r.wallMs / 1000);
   const go = runs.filter((r) => r.who === 'go');
   const cr = runs.filter((r) => r.who === 'chromium');
@@ -397,6 +422,25 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
         `runs (s): ${spread(mt)}; go ${spread(go)}`,
         fastestNote('modcarry', mt, go),
         failureNote(mt),
+      ]
+        .filter((x) => x !== '')
+        .join('; '),
+    },
+    {
+      metric: 'Wall time, same set, hashes checked against go.sum alone, as go checks a go.sum that lists every module',
+      subject: 'modcarry CLI --gosumdb off',
+      value: mgWall,
+      unit: 's',
+      peer: 'go mod download + tar',
+      peerValue: goWall,
+      ratio: mgWall !== undefined && goWall !== undefined ? mgWall / goWall : undefined,
+      target: '—',
+      met: undefined,
+      note: [
+        `what the default run above does besides: a checksum-database lookup for every module (requests to proxy + checksum DB: ${okMedian(mg, (r) => r.requests) ?? '—'} here, ${okMedian(mc, (r) => r.requests) ?? '—'} by default, go ${okMedian(go, (r) => r.requests) ?? '—'}), which go makes only for a module go.sum does not list (the default's bundle also carries those lookups and tiles, for an offline go to check)`,
+        `runs (s): ${spread(mg)}; go ${spread(go)}`,
+        fastestNote('modcarry', mg, go),
+        failureNote(mg),
       ]
         .filter((x) => x !== '')
         .join('; '),

@@ -39,7 +39,7 @@ export async function benchInterrupted(ctx: BenchContext): Promise<BenchOutcome>
   try {
     const contestants = (ctx.chromiumOnly ? ['go', 'chromium'] : ['modcarry', 'go', 'chromium']) as ContestRun['who'][];
     const run = (who: ContestRun['who'], f: FaultRule[]): Promise<ContestRun> =>
-      who === 'modcarry' ? runModcarry(ctx, set, s, f, f.length > 0 ? 5 : 1) : who === 'go' ? runGoCommand(ctx, set, s, f, f.length > 0 ? 15 : 1) : runChromium(ctx, set, s, f);
+      who === 'modcarry' ? runModcarry(ctx, set, s, f, { maxAttempts: f.length > 0 ? 5 : 1 }) : who === 'go' ? runGoCommand(ctx, set, s, f, f.length > 0 ? 15 : 1) : runChromium(ctx, set, s, f);
     // Clean baselines for "extra bytes" (go's only when its extra bytes are reported: not with --chromium-only).
     for (const who of contestants.filter((w) => !ctx.chromiumOnly || w === 'chromium')) {
       const r = await run(who, []);
