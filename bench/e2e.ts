@@ -309,7 +309,7 @@ function cpuRow(subject: string, runs: readonly ContestRun[], wall: number | und
     note: [
       `medians: ${cpuNote('modcarry', m, wall)}; ${cpuNote('go', g, goWall)}`,
       m !== undefined ? `on ${cores} cores modcarry's wall time can be no shorter than ${(m.total / cores).toFixed(1)} s (go's: ${goWall?.toFixed(1) ?? '—'} s)` : '',
-      "user + system seconds: GNU time's for child processes, /proc's for Chromium's process tree (renderer: the page and its workers), process.cpuUsage for this process (loopback servers: the fixture proxy, checksum database and, for the app, the relay)",
+      "user + system seconds: GNU time's for child processes, /proc's for Chromium's process tree (renderer: the page and its workers), process.cpuUsage for this process (loopback servers: the fixture proxy, checksum database and, for the app, the relay and the Playwright harness driving the browser)",
     ]
       .filter((x) => x !== '')
       .join('; '),
