@@ -5,9 +5,10 @@
  * holds.
  *
  * Invariant: a hash is handed out only for the exact sequence of chunks it
- * took in (or for a file of one chunk, that chunk's recorded hash). Every chunk is identified by its recorded SHA-256, so take() gives
- * a digest only when the stored chunks' records, in order, are the ones that
- * passed through here; a chunk replaced, reset or committed elsewhere (a
+ * took in (or, for a file of one chunk, that chunk's recorded hash). Every
+ * chunk is identified by its recorded SHA-256, so take() gives a digest only
+ * when the stored chunks' records, in order, are the ones that passed
+ * through here; a chunk replaced, reset or committed elsewhere (a
  * repair, another job, an earlier session) makes take() return undefined and
  * the caller reads the file as before.
  */

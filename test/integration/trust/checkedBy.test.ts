@@ -4,27 +4,21 @@
  * verdict reuses that answer), and each module's database lookup is read from
  * the store once.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SUMDB_CACHE_DIR } from '../../../src/core/modcache/layout.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import type { ModuleStateRecord } from '../../../src/engine/moduleState.ts';
 import type { EngineStore } from '../../../src/engine/ports.ts';
-import { startSumdbServer } from '../../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
-import { DB, key, makeTrustWorld, planOf, runJob } from './trustFixture.ts';
+import { DB, key, planOf, runJob, serveTrustWorld } from './trustFixture.ts';
 import type { TrustWorld } from './trustFixture.ts';
 
 let w: TrustWorld;
 let db: RunningSumdbServer;
 
-beforeAll(async () => {
-  w = await makeTrustWorld();
-  db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
-});
-afterAll(async () => {
-  await db?.close();
-  if (w) rmSync(w.proxyDir, { recursive: true, force: true });
+serveTrustWorld((world, server) => {
+  w = world;
+  db = server;
 });
 
 describe('what vouched for a verdict', () => {

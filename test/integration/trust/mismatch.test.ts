@@ -6,30 +6,28 @@
  * named in GOSUMDB ("<vkey> <url>") and through a proxy that answers
  * /sumdb/<name>/supported.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modFile, zipFile, ziphashFile } from '../../../src/core/modcache/layout.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import { startFixtureProxy } from '../../support/fixtureProxy.ts';
 import type { FixtureProxy } from '../../support/fixtureProxy.ts';
-import { startSumdbServer } from '../../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
-import { DB, key, makeTrustWorld, planOf, runJob } from './trustFixture.ts';
+import { DB, key, planOf, runJob, serveTrustWorld } from './trustFixture.ts';
 import type { TrustModule, TrustWorld } from './trustFixture.ts';
 
 let w: TrustWorld;
 let proxy: FixtureProxy;
 let db: RunningSumdbServer;
 
+serveTrustWorld((world, server) => {
+  w = world;
+  db = server;
+});
 beforeAll(async () => {
-  w = await makeTrustWorld();
   proxy = await startFixtureProxy({ root: w.proxyDir });
-  db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
 });
 afterAll(async () => {
   await proxy?.close();
-  await db?.close();
-  if (w) rmSync(w.proxyDir, { recursive: true, force: true });
 });
 
 /** The two ways of reaching the database: named with its URL, or carried by the proxy. */

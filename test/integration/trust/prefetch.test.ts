@@ -5,27 +5,21 @@
  * run took 8.7 s before and 6.7 s after). The database sees the same
  * requests as before, and a GONOSUMDB path is never sent, ahead or not.
  */
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Http } from '../../../src/core/goproxy/http.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
 import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
-import { startSumdbServer } from '../../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
-import { makeTrustWorld, planOf, runJob } from './trustFixture.ts';
+import { planOf, runJob, serveTrustWorld } from './trustFixture.ts';
 import type { TrustWorld } from './trustFixture.ts';
 
 let w: TrustWorld;
 let db: RunningSumdbServer;
 
-beforeAll(async () => {
-  w = await makeTrustWorld();
-  db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
-});
-afterAll(async () => {
-  await db?.close();
-  if (w) rmSync(w.proxyDir, { recursive: true, force: true });
+serveTrustWorld((world, server) => {
+  w = world;
+  db = server;
 });
 
 const lookupsOf = (requests: readonly string[]): string[] => requests.filter((r) => r.includes('/lookup/')).map((r) => r.slice(r.indexOf('/lookup/')));

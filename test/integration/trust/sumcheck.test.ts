@@ -15,9 +15,9 @@ import type { SumcheckReport } from '../../../src/engine/sumcheck.ts';
 import { readSumdbTimeline } from '../../../src/engine/sumdbChecker.ts';
 import { openFsStore } from '../../../src/platform/node/fsStore.ts';
 import { nodeClock } from '../../../src/platform/node/nodePorts.ts';
-import { goSumRecord, startSumdbServer } from '../../support/sumdbServer.ts';
+import { goSumRecord } from '../../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
-import { DB, key, makeTrustWorld, planOf, runJob } from './trustFixture.ts';
+import { DB, key, planOf, runJob, serveTrustWorld } from './trustFixture.ts';
 import type { TrustWorld } from './trustFixture.ts';
 
 let w: TrustWorld;
@@ -26,9 +26,11 @@ let dir: string;
 let stateDir: string;
 let goSumFile: string;
 
+serveTrustWorld((world, server) => {
+  w = world;
+  db = server;
+});
 beforeAll(async () => {
-  w = await makeTrustWorld();
-  db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
   dir = mkdtempSync(join(tmpdir(), 'modcarry-sumcheck-'));
   stateDir = join(dir, 'state');
   goSumFile = join(dir, 'go.sum');
@@ -49,9 +51,7 @@ beforeAll(async () => {
   const res = await runJob(await openFsStore(stateDir), { GOPROXY: db.url, GOSUMDB: db.gosumdb }, planOf([{ m: x }]));
   expect(res.byModule.get(key(x))?.state).toBe('verified');
 });
-afterAll(async () => {
-  await db?.close();
-  if (w) rmSync(w.proxyDir, { recursive: true, force: true });
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

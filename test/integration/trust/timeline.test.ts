@@ -13,23 +13,23 @@ import { modFile, SUMDB_CACHE_DIR, zipFile } from '../../../src/core/modcache/la
 import type { EngineStore } from '../../../src/engine/ports.ts';
 import { readSumdbTimeline, sumdbConfigKey } from '../../../src/engine/sumdbChecker.ts';
 import { openFsStore } from '../../../src/platform/node/fsStore.ts';
-import { goSumRecord, startSumdbServer } from '../../support/sumdbServer.ts';
+import { goSumRecord } from '../../support/sumdbServer.ts';
 import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
-import { DB, key, makeTrustWorld, planOf, runJob } from './trustFixture.ts';
+import { DB, key, planOf, runJob, serveTrustWorld } from './trustFixture.ts';
 import type { TrustWorld } from './trustFixture.ts';
 
 let w: TrustWorld;
 let db: RunningSumdbServer;
 let stateDir: string;
 
-beforeAll(async () => {
-  w = await makeTrustWorld();
-  db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
+serveTrustWorld((world, server) => {
+  w = world;
+  db = server;
+});
+beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'modcarry-trust-state-'));
 });
-afterAll(async () => {
-  await db?.close();
-  if (w) rmSync(w.proxyDir, { recursive: true, force: true });
+afterAll(() => {
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 

@@ -4,9 +4,10 @@
  * tree spans two leaf tiles and a level-1 tile), and helpers to run the
  * engine on a plan of some of them.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { hashGoMod, hashZip } from '../../../src/core/dirhash/hash.ts';
 import type { Http } from '../../../src/core/goproxy/http.ts';
 import type { Plan, PlannedModule } from '../../../src/core/plan/types.ts';
@@ -16,7 +17,8 @@ import { createEngine } from '../../../src/engine/engine.ts';
 import type { JobProgress } from '../../../src/engine/engine.ts';
 import type { EngineStore } from '../../../src/engine/ports.ts';
 import { writeFileProxy } from '../../support/fileProxy.ts';
-import { TestLog } from '../../support/sumdbServer.ts';
+import { startSumdbServer, TestLog } from '../../support/sumdbServer.ts';
+import type { RunningSumdbServer } from '../../support/sumdbServer.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 import { testPorts } from '../engine/harness.ts';
 
@@ -78,6 +80,26 @@ export async function makeTrustWorld(): Promise<TrustWorld> {
   await log.add(honest.path, honest.version, honest.zipHash, honest.modHash); // 303
   await log.addFiller(18);
   return { proxyDir, log, x, y, wrongInDb, swapped: { honest, served }, bogusHash };
+}
+
+/**
+ * The hooks of a test file over one trust world: beforeAll makes it and
+ * starts a checksum database that is also its GOPROXY, handing both to
+ * ready (before the file's own beforeAll hooks, registered after this);
+ * afterAll stops the database and removes the tree.
+ */
+export function serveTrustWorld(ready: (w: TrustWorld, db: RunningSumdbServer) => void): void {
+  let w: TrustWorld | undefined;
+  let db: RunningSumdbServer | undefined;
+  beforeAll(async () => {
+    w = await makeTrustWorld();
+    db = await startSumdbServer(w.log, { proxyDir: w.proxyDir });
+    ready(w, db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    if (w) rmSync(w.proxyDir, { recursive: true, force: true });
+  });
 }
 
 /** A plan of modules, each with the given go.sum hashes (none by default). */
