@@ -269,6 +269,26 @@ function okMedian(runs: readonly ContestRun[], pick: (r: ContestRun) => number):
   return good.length === 0 ? undefined : median(good.map(pick));
 }
 
+/**
+ * An information row (no target) for a CLI run other than the default: its
+ * wall time against go's, why it is shown, its runs and its fastest one.
+ */
+function cliVariantRow(metric: string, subject: string, runs: readonly ContestRun[], why: string, go: readonly ContestRun[], goWall: number | undefined): Row {
+  const wall = okMedian(runs, (r) => r.wallMs / 1000);
+  return {
+    metric,
+    subject,
+    value: wall,
+    unit: 's',
+    peer: 'go mod download + tar',
+    peerValue: goWall,
+    ratio: wall !== undefined && goWall !== undefined ? wall / goWall : undefined,
+    target: '—',
+    met: undefined,
+    note: [why, `runs (s): ${spread(runs)}; go ${spread(go)}`, fastestNote('modcarry', runs, go), failureNote(runs)].filter((x) => x !== '').join('; '),
+  };
+}
+
 /** Each part's median CPU seconds over the successful runs with an account, largest first, and the median of their totals. */
 function cpuMedians(runs: readonly ContestRun[]): { total: number; parts: [string, number][] } | undefined {
   const accounts = runs.filter((r) => r.ok && r.cpu !== undefined).map((r) => r.cpu!);
@@ -359,8 +379,6 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
   const mc = runs.filter((r) => r.who === 'modcarry');
   const mt = runs.filter((r) => r.who === 'modcarry-threads');
   const mg = runs.filter((r) => r.who === 'modcarry-gosum');
-  const mgWall = okMedian(mg, (r) => r.wallMs / 1000);
-  const mtWall = okMedian(mt, (r) => r.wallMs / 1000);
   const go = runs.filter((r) => r.who === 'go');
   const cr = runs.filter((r) => r.who === 'chromium');
   const mcWall = okMedian(mc, (r) => r.wallMs / 1000);
@@ -407,44 +425,22 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       target: '—',
       met: undefined,
     },
-    {
-      metric: 'Wall time, same set, hashing on worker threads (opt-in)',
-      subject: `modcarry CLI --hash-threads ${CLI_HASH_THREADS}`,
-      value: mtWall,
-      unit: 's',
-      peer: 'go mod download + tar',
-      peerValue: goWall,
-      ratio: mtWall !== undefined && goWall !== undefined ? mtWall / goWall : undefined,
-      target: '—',
-      met: undefined,
-      note: [
-        `peak RSS ${okMedian(mt, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB (${okMedian(mc, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB without): each thread holds memory of its own, so the default stays the main thread, within section 4's memory target`,
-        `runs (s): ${spread(mt)}; go ${spread(go)}`,
-        fastestNote('modcarry', mt, go),
-        failureNote(mt),
-      ]
-        .filter((x) => x !== '')
-        .join('; '),
-    },
-    {
-      metric: 'Wall time, same set, hashes checked against go.sum alone, as go checks a go.sum that lists every module',
-      subject: 'modcarry CLI --gosumdb off',
-      value: mgWall,
-      unit: 's',
-      peer: 'go mod download + tar',
-      peerValue: goWall,
-      ratio: mgWall !== undefined && goWall !== undefined ? mgWall / goWall : undefined,
-      target: '—',
-      met: undefined,
-      note: [
-        `what the default run above does besides: a checksum-database lookup for every module (requests to proxy + checksum DB: ${okMedian(mg, (r) => r.requests) ?? '—'} here, ${okMedian(mc, (r) => r.requests) ?? '—'} by default, go ${okMedian(go, (r) => r.requests) ?? '—'}), which go makes only for a module go.sum does not list (the default's bundle also carries those lookups and tiles, for an offline go to check)`,
-        `runs (s): ${spread(mg)}; go ${spread(go)}`,
-        fastestNote('modcarry', mg, go),
-        failureNote(mg),
-      ]
-        .filter((x) => x !== '')
-        .join('; '),
-    },
+    cliVariantRow(
+      'Wall time, same set, hashing on worker threads (opt-in)',
+      `modcarry CLI --hash-threads ${CLI_HASH_THREADS}`,
+      mt,
+      `peak RSS ${okMedian(mt, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB (${okMedian(mc, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB without): each thread holds memory of its own, so the default stays the main thread, within section 4's memory target`,
+      go,
+      goWall,
+    ),
+    cliVariantRow(
+      'Wall time, same set, hashes checked against go.sum alone, as go checks a go.sum that lists every module',
+      'modcarry CLI --gosumdb off',
+      mg,
+      `what the default run above does besides: a checksum-database lookup for every module (requests to proxy + checksum DB: ${okMedian(mg, (r) => r.requests) ?? '—'} here, ${okMedian(mc, (r) => r.requests) ?? '—'} by default, go ${okMedian(go, (r) => r.requests) ?? '—'}), which go makes only for a module go.sum does not list (the default's bundle also carries those lookups and tiles, for an offline go to check)`,
+      go,
+      goWall,
+    ),
     {
       metric: 'Wall time, same set, "Download" to bundle saved',
       subject: 'modcarry in headless Chromium (through the relay; plain .tar bundle, as go\'s tar)',

@@ -274,13 +274,14 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutcome> {
       note: [v !== undefined && v * MiB >= LIMIT ? `gap: ${(v - 150).toFixed(0)} MiB over` : '', extra, failures(what)].filter((x) => x !== '').join('; '),
     };
   };
-  const wallOf = (what: string): string => {
+  /** The median wall time of what's successful runs, as "N.N s", or undefined without one. */
+  const wallOf = (what: string): string | undefined => {
     const ok = runs.filter((r) => r.what === what && r.ok);
-    return ok.length === 0 ? '—' : `${(median(ok.map((r) => r.wallMs)) / 1000).toFixed(1)} s`;
+    return ok.length === 0 ? undefined : `${(median(ok.map((r) => r.wallMs)) / 1000).toFixed(1)} s`;
   };
   const exportWall = (what: string): string => {
-    const ok = runs.filter((r) => r.what === what && r.ok);
-    return ok.length === 0 ? '' : `export wall time ${(median(ok.map((r) => r.wallMs)) / 1000).toFixed(1)} s (median; the CLI first finds every module verified, then writes the bundle)`;
+    const wall = wallOf(what);
+    return wall === undefined ? '' : `export wall time ${wall} (median; the CLI first finds every module verified, then writes the bundle)`;
   };
   const [downloadHeap, throughput] = chromiumRows(chromiumRuns, big);
   const chromium = [downloadHeap!, ...chromiumBundleRows(chromiumBundle, bundleBytes), buffersRow(chromiumRuns, chromiumBundle), throughput!];
@@ -294,7 +295,7 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutcome> {
       target: '—',
       met: undefined,
       note: [
-        `not the default: the target above is the default's (the main thread hashes); each thread holds memory of its own; wall time ${wallOf('modcarry-400-threads')} against ${wallOf('modcarry-400')} without`,
+        `not the default: the target above is the default's (the main thread hashes); each thread holds memory of its own; wall time ${wallOf('modcarry-400-threads') ?? '—'} against ${wallOf('modcarry-400') ?? '—'} without`,
         failures('modcarry-400-threads'),
       ]
         .filter((x) => x !== '')

@@ -841,8 +841,8 @@ export class JobRunner {
           // taken as its chunks arrived, when it was worth it and they are
           // the stored ones. Else, where the zip hashes on other threads, it
           // is read for it on this one meanwhile, not after the verdict: this
-          // thread would otherwise wait on them and they on it. (Where this thread hashes the zip,
-          // the two would only hold memory at once.)
+          // thread would otherwise wait on them and they on it. (Where this
+          // thread hashes the zip, the two would only hold memory at once.)
           const taken = this.#fileHashes.take(paths.zip, assembled.chunks);
           const fileSha256 = taken !== undefined ? Promise.resolve(taken) : ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
           fileSha256?.catch(() => undefined); // a zip that fails its checks never needs it

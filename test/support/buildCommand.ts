@@ -4,7 +4,7 @@
  * (with its own memory limits, or killed mid-run) next to a driver script of
  * their own. Returns nothing: the module is `<outDir>/<name>.mjs`, with the
  * zip hashing thread's entry beside it as in the CLI bundle (so a download
- * command hashes on worker threads, as the CLI does).
+ * command can hash on worker threads with --hash-threads, as the CLI can).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';

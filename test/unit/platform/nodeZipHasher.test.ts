@@ -89,7 +89,7 @@ describe('zipHashThreadFile', () => {
     expect(zipHashThreadFile(pathToFileURL(join(built, 'chunks', 'x.mjs')).href)).toBe(join(built, 'zip-hash-thread.mjs'));
   });
 
-  it('finds none from the TypeScript sources (the engine then hashes on its own thread)', () => {
+  it('finds none from the TypeScript sources (--hash-threads then refuses, naming it)', () => {
     expect(zipHashThreadFile()).toBeUndefined();
   });
 });
