@@ -44,4 +44,16 @@ describe('SHA-256 in JS', () => {
     }
     expect(h.hexDigest()).toBe(want(data));
   });
+
+  it('hashes views into a larger buffer at any byte offset, whole and in pieces', () => {
+    const rng = new Rng(7);
+    const backing = rng.bytes(3000);
+    for (const [from, to] of [[1, 1], [3, 67], [5, 133], [1, 2999], [63, 64 * 20 + 7]] as const) {
+      const view = backing.subarray(from, to);
+      expect(hex(sha256Sync(view)), `[${from}, ${to})`).toBe(want(view));
+      const h = new Sha256();
+      for (let i = 0; i < view.length; i += 100) h.update(view.subarray(i, i + 100));
+      expect(h.hexDigest(), `pieces of [${from}, ${to})`).toBe(want(view));
+    }
+  });
 });
