@@ -4,7 +4,7 @@
  * events (a log entry, a state, a progress report after every chunk), and
  * each message costs a structured clone and a task on the page's main thread
  * (and, on a BroadcastChannel, a trip through the browser process), while
- * the page only schedules a refresh from them, at most twice a second.
+ * the page only schedules a refresh from them, at most once a second.
  * Events keep their order; the first event after a quiet spell starts the
  * interval, so none waits longer than intervalMs. An urgent event (a job's
  * status, which a person is waiting on) goes at once, with those before it.
