@@ -208,7 +208,6 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
   const dir = ctx.scratch('chromium');
   const appDir = await buildApp(() => ctx.scratch('app-build'));
   const app = await serveRelayedApp(appDir, s.proxy.url, s.sumdb.gosumdb);
-  const bundle = join(dir, 'bundle.tar');
   let session;
   let wallMs = 0;
   s.proxy.setFaults(faults);
@@ -229,11 +228,12 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
     const start = performance.now();
     await downloadAll(session.page, 300_000);
     const downloadMs = performance.now() - start;
-    await exportBundle(session.page, bundle, 300_000);
+    const saved = await exportBundle(session.page, 300_000);
     wallMs = performance.now() - start;
+    await saved.discard();
     const roles = browserCpu.delta();
     const cpu = roles === undefined ? undefined : { ...Object.fromEntries([...roles].map(([role, sec]) => [`Chromium ${role}`, sec])), [SERVERS]: ownCpuSeconds() - own };
-    return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: statSync(bundle).size, ...(cpu !== undefined ? { cpu } : {}) };
+    return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: saved.bytes, ...(cpu !== undefined ? { cpu } : {}) };
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     const seen = session !== undefined ? await pageSummary(session.page) : '';

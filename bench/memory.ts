@@ -144,14 +144,12 @@ async function runChromiumBundle(ctx: BenchContext, appDir: string, proxy: Stati
     ctx.log(`memory: Chromium downloaded and verified the 2 GiB set in ${(downloadWallMs / 1000).toFixed(1)} s`);
     for (let round = 0; round < rounds; round++) {
       sampler.phase(`export-${round}`);
-      const bundle = join(dir, `bundle-${round}.tar.gz`);
       const t = performance.now();
       try {
-        await exportBundle(session.page, bundle, 1_800_000);
+        const saved = await exportBundle(session.page, 1_800_000);
         const wallMs = performance.now() - t;
-        const bundleBytes = statSync(bundle).size;
-        rmSync(bundle, { force: true });
-        done.push({ ok: true, bundleBytes, wallMs });
+        await saved.discard();
+        done.push({ ok: true, bundleBytes: saved.bytes, wallMs });
       } catch (err) {
         done.push({ ok: false, error: [firstLine(err), ...session.errors].join(' | ') });
       }

@@ -14,7 +14,7 @@
  * backing stores (zip chunks) are outside it and are sampled beside it
  * (backingStorageSize); Blob data lives in the browser process, in neither.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
 import type { CDPSession, Page } from 'playwright-core';
@@ -151,12 +151,25 @@ export async function downloadAll(page: Page, timeoutMs: number): Promise<string
   return text.trim();
 }
 
-/** Clicks Export bundle and waits until the browser download is saved at file; returns its size in bytes. */
-export async function exportBundle(page: Page, file: string, timeoutMs: number): Promise<void> {
+/** A bundle the browser saved: its size, and how to remove the file once measured. */
+export interface SavedBundle {
+  readonly bytes: number;
+  discard(): Promise<void>;
+}
+
+/**
+ * Clicks Export bundle and waits until the browser has saved the download.
+ * The bundle is measured where the browser saved it, not copied elsewhere
+ * first (Playwright's saveAs): a person's browser saves it once, and a copy
+ * of 150 MiB would be the harness's time, not the app's.
+ */
+export async function exportBundle(page: Page, timeoutMs: number): Promise<SavedBundle> {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: timeoutMs }), page.getByRole('button', { name: 'Export bundle', exact: true }).click()]);
-  await download.saveAs(file);
+  // path() resolves once the download has finished (or failed).
+  const saved = await download.path();
   const failure = await download.failure();
   if (failure !== null) throw new Error(`the bundle download failed: ${failure}`);
+  return { bytes: statSync(saved).size, discard: () => download.delete() };
 }
 
 export interface HeapSample {
