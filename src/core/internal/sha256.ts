@@ -138,9 +138,10 @@ const ONE_SHOT_TAIL = new Uint8Array(128);
 const ONE_SHOT_TAIL_VIEW = viewOf(ONE_SHOT_TAIL);
 
 /**
- * SHA-256 of a whole message in JS, with no allocation but the digest's:
- * about 3x a Sha256 object's speed on the 65-byte Merkle nodes a checksum
- * database proof hashes by the thousand.
+ * SHA-256 of a whole message in JS, with no allocation but the digest's
+ * (and, for a message of a block or more, a DataView over it): about 3x a
+ * Sha256 object's speed on the 65-byte Merkle nodes a checksum database
+ * proof hashes by the thousand.
  */
 function oneShotSha256(data: Uint8Array): Uint8Array {
   const h = ONE_SHOT_H;
