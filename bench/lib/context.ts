@@ -31,6 +31,8 @@ export interface BenchOutcome {
 export interface Benchmark {
   readonly name: string;
   readonly title: string;
+  /** Rounds when `--rounds` is not given (3 unless said). */
+  readonly rounds?: number;
   run(ctx: BenchContext): Promise<BenchOutcome>;
 }
 
