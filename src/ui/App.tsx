@@ -76,7 +76,6 @@ export function App({ offline, update, services }: { offline: OfflineStatus; upd
   const [jobId, setJobIdState] = useState<string | undefined>(readCurrentJob);
   const [jobTexts, setJobTexts] = useState<JobTexts | undefined>();
   const [revision, setRevision] = useState(0);
-  const [now, setNow] = useState(() => Date.now());
   const view = useJob(services, jobId);
   const progress = view.progress;
 
@@ -90,10 +89,6 @@ export function App({ offline, update, services }: { offline: OfflineStatus; upd
     }
   };
 
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
   useEffect(() => {
     setJobTexts(undefined);
     if (services === undefined || jobId === undefined) return;
@@ -227,7 +222,6 @@ export function App({ offline, update, services }: { offline: OfflineStatus; upd
               rate={view.rate}
               online={online}
               retryAt={view.retryAt}
-              now={now}
               onPause={control('pause')}
               onResume={control('resume')}
               onCancel={control('cancel')}
@@ -238,7 +232,7 @@ export function App({ offline, update, services }: { offline: OfflineStatus; upd
                 <h2 id="charts-heading">At a glance</h2>
                 <div class="chart-row">
                   <SizeChart items={sizes} />
-                  <TimelineChart log={view.log} now={now} />
+                  <TimelineChart log={view.log} running={progress.status === 'running'} />
                 </div>
               </section>
             ) : null}

@@ -3,6 +3,7 @@ import type { ModuleState } from '../engine/ports.ts';
 import { ProgressBar } from './ProgressBar.tsx';
 import type { PendingRetry } from './state/useJob.ts';
 import { etaMs, formatBytes, formatDuration, formatRate, percent } from './state/format.ts';
+import { useNow } from './state/useNow.ts';
 
 const STATE_TEXT: Record<ModuleState, string> = {
   planned: 'waiting',
@@ -36,7 +37,6 @@ export function ProgressView({
   rate,
   online = true,
   retryAt,
-  now,
   onPause,
   onResume,
   onCancel,
@@ -47,7 +47,6 @@ export function ProgressView({
   /** The browser's network hint: a running job waits while it is false. */
   online?: boolean;
   retryAt: ReadonlyMap<string, PendingRetry>;
-  now: number;
   onPause(): void;
   onResume(): void;
   onCancel(): void;
@@ -57,6 +56,8 @@ export function ProgressView({
   const running = p.status === 'running';
   // The engine holds its work (without spending retries) until the network is back.
   const waiting = running && !online;
+  // Retry countdowns tick only while some module waits for one.
+  const now = useNow(running && retryAt.size > 0);
   const total = p.modules.length;
   const verified = p.counts.verified;
   const failed = p.counts.failed;

@@ -1,14 +1,20 @@
 import type { LogEntry } from '../engine/ports.ts';
 import { timelineLayout } from './state/chartLayout.ts';
 import { formatDuration } from './state/format.ts';
+import { useNow } from './state/useNow.ts';
 
 const WIDTH = 640;
 const LABEL = 220;
 const LANE = 18;
 const AXIS = 22;
 
-/** The time line of the download: one lane per module from its first fetch to verified (green) or failed (red), drawn from the change log. */
-export function TimelineChart({ log, now }: { log: readonly LogEntry[]; now: number }) {
+/**
+ * The time line of the download: one lane per module from its first fetch to
+ * verified (green) or failed (red), drawn from the change log; while the job
+ * runs, open lanes grow to the present.
+ */
+export function TimelineChart({ log, running }: { log: readonly LogEntry[]; running: boolean }) {
+  const now = useNow(running);
   const t = timelineLayout(log, { width: WIDTH - LABEL - 10, laneHeight: LANE, now, limit: 30 });
   if (t.lanes.length === 0) return null;
   const failed = t.lanes.filter((l) => l.outcome === 'failed').length;

@@ -37,6 +37,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 const DB_NAME = 'sum.journey.test';
 const FIXTURE = join(DEPSETS_ROOT, 'edges');
+/** The module whose zip the proxy refuses once with a Retry-After: the plan's first zip, fetched as soon as the download starts. */
+const RETRIED = 'github.com/davecgh/go-spew';
 
 const chromium = chromiumAvailability();
 const go = goAvailability();
@@ -90,8 +92,16 @@ describe.skipIf(!depset.ok)(`the journey with the real depset edges in Chromium$
     } finally {
       process.env.NODE_ENV = nodeEnv;
     }
-    // Zips at 256 KiB/s each: the download lasts long enough to be cut in the middle.
-    proxy = await startFixtureProxy({ root: join(set.cacheDir, 'cache', 'download'), faults: [{ path: '**.zip', fault: { kind: 'slow', bytesPerSecond: 256 << 10 } }] });
+    // Zips at 256 KiB/s each: the download lasts long enough to be cut in the
+    // middle. The first zip the plan fetches is refused once, with a
+    // Retry-After, so its row counts the wait down.
+    proxy = await startFixtureProxy({
+      root: join(set.cacheDir, 'cache', 'download'),
+      faults: [
+        { path: `**/${RETRIED}/@v/*.zip`, fault: { kind: 'status', status: 503, retryAfter: '6' }, times: 1 },
+        { path: '**.zip', fault: { kind: 'slow', bytesPerSecond: 256 << 10 } },
+      ],
+    });
     front = await startFront(proxy);
     log = await sumdbForDepSet(set, DB_NAME);
     db = await startSumdbServer(log);
@@ -139,6 +149,13 @@ describe.skipIf(!depset.ok)(`the journey with the real depset edges in Chromium$
 
   it('downloads through a network cut: the offline banner shows, nothing completes, then every module verifies', async () => {
     await page.getByRole('button', { name: 'Download', exact: true }).click();
+    // The zip refused with Retry-After: 6 waits, and its row counts down second by second.
+    const wait = page.locator('table.modules tbody tr').filter({ hasText: RETRIED }).getByText(/^retry in \d+ s$/);
+    await wait.waitFor({ timeout: 30_000 });
+    const seconds = async (): Promise<number> => Number(/(\d+) s$/.exec((await wait.textContent({ timeout: 2_000 })) ?? '')?.[1]);
+    const first = await seconds();
+    expect(first).toBeGreaterThan(1);
+    await expect.poll(seconds, { timeout: 4_000, interval: 200 }).toBeLessThan(first);
     // Some zip bytes have arrived, the rest are still trickling in.
     await expect.poll(() => proxy.log.bytesServed('**.zip'), { timeout: 30_000, interval: 100 }).toBeGreaterThan(256 << 10);
     await browser.context.setOffline(true);

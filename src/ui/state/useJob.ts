@@ -77,6 +77,8 @@ export function useJob(services: Services | undefined, jobId: string | undefined
     meter.current = new SpeedMeter();
     if (services === undefined || jobId === undefined) return undefined;
     let live = true;
+    /** Whether the tick below reads again: the job was running at the last read, or that read failed. */
+    let ticking = false;
     let lastSeq = -1;
     let entries: LogEntry[] = [];
     const read = async (): Promise<void> => {
@@ -92,6 +94,7 @@ export function useJob(services: Services | undefined, jobId: string | undefined
           lastSeq = more.at(-1)?.seq ?? lastSeq;
           setLog(entries);
         }
+        ticking = p.status === 'running';
         setJob(j);
         setProgress(p);
         const now = Date.now();
@@ -99,6 +102,7 @@ export function useJob(services: Services | undefined, jobId: string | undefined
         setRate(p.status === 'running' ? meter.current.rate(now) : 0);
         setError(undefined);
       } catch (err) {
+        ticking = true;
         if (live) setError(err instanceof Error ? err.message : String(err));
       }
     };
@@ -110,8 +114,13 @@ export function useJob(services: Services | undefined, jobId: string | undefined
       if (e.type === 'job') refresh.now();
       else refresh.soon();
     });
-    // Events carry the news; a slow tick keeps speed and countdowns honest between them.
-    const tick = setInterval(() => refresh.soon(), 1000);
+    // Events carry the news; while the job runs, a slow tick keeps speed and
+    // countdowns honest between them (and a failed read is tried again). A
+    // job at rest is read again only when an event says it changed (another
+    // tab may start it).
+    const tick = setInterval(() => {
+      if (ticking) refresh.soon();
+    }, 1000);
     refresh.now();
     return () => {
       live = false;
