@@ -38,8 +38,9 @@ commands:
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
-  // A job's AbortSignal is watched by every module waiting for a download slot
-  // (hundreds at once in a large plan): that is by design, not a leak.
+  // A job's AbortSignal is watched by every module waiting out a retry delay or
+  // a network outage (hundreds at once in a large plan): that is by design, not
+  // a leak. (Modules waiting for a slot share one listener: Semaphore.)
   setMaxListeners(0);
   const [cmd, ...rest] = argv;
   try {

@@ -62,38 +62,72 @@ export type StopRequest = { kind: 'pause'; reason: string } | { kind: 'cancel' }
 /** How a run ended. */
 export type RunOutcome = 'done' | 'paused' | 'cancelled';
 
-/** A counting semaphore. */
+interface Waiter {
+  readonly signal: AbortSignal;
+  wake(): void;
+  reject(reason: unknown): void;
+}
+
+/**
+ * A counting semaphore whose waiters leave when their AbortSignal aborts.
+ * Waiters on the same signal share one 'abort' listener: a large plan has
+ * hundreds of modules waiting on the job's signal at once, and a listener
+ * each tripped Node's leak warning and cost a registration per wait.
+ */
 export class Semaphore {
   #free: number;
-  readonly #waiters: (() => void)[] = [];
+  /** In arrival order: the first is woken first. */
+  readonly #waiters: Waiter[] = [];
+  /** Per signal with waiters: its one listener and how many wait on it. */
+  readonly #watched = new Map<AbortSignal, { readonly onAbort: () => void; count: number }>();
+
   constructor(n: number) {
     this.#free = n;
   }
+
   async use<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     if (this.#free > 0) this.#free--;
     else {
-      await new Promise<void>((resolve, reject) => {
-        const wake = (): void => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = (): void => {
-          const i = this.#waiters.indexOf(wake);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          reject(signal.reason);
-        };
-        if (signal.aborted) return reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#waiters.push(wake);
+      if (signal.aborted) throw signal.reason;
+      await new Promise<void>((wake, reject) => {
+        this.#waiters.push({ signal, wake, reject });
+        this.#watch(signal);
       });
     }
     try {
       return await fn();
     } finally {
       const next = this.#waiters.shift();
-      if (next !== undefined) next();
-      else this.#free++;
+      if (next === undefined) this.#free++;
+      else {
+        this.#unwatch(next.signal);
+        next.wake();
+      }
     }
+  }
+
+  #watch(signal: AbortSignal): void {
+    const w = this.#watched.get(signal);
+    if (w !== undefined) {
+      w.count++;
+      return;
+    }
+    const onAbort = (): void => {
+      this.#watched.delete(signal);
+      const staying = this.#waiters.filter((x) => x.signal !== signal);
+      const leaving = this.#waiters.filter((x) => x.signal === signal);
+      this.#waiters.splice(0, this.#waiters.length, ...staying);
+      for (const x of leaving) x.reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#watched.set(signal, { onAbort, count: 1 });
+  }
+
+  #unwatch(signal: AbortSignal): void {
+    const w = this.#watched.get(signal);
+    if (w === undefined || --w.count > 0) return;
+    signal.removeEventListener('abort', w.onAbort);
+    this.#watched.delete(signal);
   }
 }
 
