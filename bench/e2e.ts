@@ -98,7 +98,10 @@ function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** The CPU account of a child's run: its own seconds under label, beside this process's (the loopback servers). */
+/** The part of every CPU account spent in this process. */
+const SERVERS = 'loopback servers';
+
+/** A run's CPU account: each part's seconds (none may be missing), beside this process's (the loopback servers). */
 function childCpu(parts: Record<string, number | undefined>, servers: number): Record<string, number> | undefined {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(parts)) {
@@ -108,9 +111,6 @@ function childCpu(parts: Record<string, number | undefined>, servers: number): R
   out[SERVERS] = servers;
   return out;
 }
-
-/** The part of every CPU account spent in this process. */
-const SERVERS = 'loopback servers';
 
 /** How a CLI run differs from the default one. */
 export interface CliRunOptions {
@@ -167,8 +167,8 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
   const own = ownCpuSeconds();
   const run = await untilSuccess(maxAttempts, () => runMeasured('go', ['mod', 'download', ...mods], { cwd: src, env, timeoutMs: 900_000 }));
   const { peak, last, attempts } = run;
-  let tarCpu: number | undefined;
-  let tarRan = false;
+  /** tar's CPU seconds: none when go failed and tar never ran. */
+  let tarCpu: number | undefined = 0;
   let wallMs = run.wallMs;
   let ok = last.status === 0;
   let error = ok ? undefined : tail(last.stderr);
@@ -177,11 +177,10 @@ export async function runGoCommand(ctx: BenchContext, set: BenchDepSet, s: Serve
     const t = await runMeasured('tar', ['-cf', tarFile, '-C', env['GOMODCACHE']!, 'cache/download'], { cwd: dir, env, timeoutMs: 300_000 });
     wallMs += t.wallMs;
     tarCpu = t.cpuSeconds;
-    tarRan = true;
     ok = t.status === 0;
     if (!ok) error = `tar: ${tail(t.stderr)}`;
   }
-  const cpu = childCpu({ go: run.cpuSeconds, tar: tarRan ? tarCpu : 0 }, ownCpuSeconds() - own);
+  const cpu = childCpu({ go: run.cpuSeconds, tar: tarCpu }, ownCpuSeconds() - own);
   return {
     who: 'go',
     ok,
@@ -230,9 +229,9 @@ export async function runChromium(ctx: BenchContext, set: BenchDepSet, s: Server
     const downloadMs = performance.now() - start;
     const saved = await exportBundle(session.page, 300_000);
     wallMs = performance.now() - start;
-    await saved.discard();
     const roles = browserCpu.delta();
-    const cpu = roles === undefined ? undefined : { ...Object.fromEntries([...roles].map(([role, sec]) => [`Chromium ${role}`, sec])), [SERVERS]: ownCpuSeconds() - own };
+    const cpu = roles === undefined ? undefined : childCpu(Object.fromEntries([...roles].map(([role, sec]) => [`Chromium ${role}`, sec])), ownCpuSeconds() - own);
+    await saved.discard();
     return { who: 'chromium', ok: true, wallMs, downloadMs, bytes: s.proxy.log.bytesServed(), requests: s.proxy.log.entries.length + (s.sumdb.requests.length - sumdbBefore), attempts: 1, peakRss: undefined, outputBytes: saved.bytes, ...(cpu !== undefined ? { cpu } : {}) };
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0]! : String(err);

@@ -157,7 +157,7 @@ export function chromiumRole(cmdline: string): string {
 
 /**
  * The CPU account of a Chromium launched by this process with
- * --user-data-dir=profile: snapshot() now, then delta() of the seconds each
+ * --user-data-dir=profile, from this call on: delta() gives the seconds each
  * role has used since, or undefined without /proc or the browser process.
  */
 export function chromiumCpu(profile: string): { delta(): CpuByLabel | undefined } {
