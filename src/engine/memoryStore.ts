@@ -74,6 +74,12 @@ export function memoryStore(opts: MemoryStoreOptions = {}): MemoryStore {
     reserve(grow, shrink);
     for (const f of staged) files.set(f.record.path, f);
     for (const path of deletes) files.delete(path);
+    // A file from its download ends that download (kept here as a Blob of its own).
+    for (const { record, fromDownload } of puts) {
+      if (fromDownload !== true) continue;
+      downloads.delete(record.path);
+      chunks.delete(record.path);
+    }
   };
 
   return {

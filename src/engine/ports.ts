@@ -12,6 +12,8 @@
  * - Nothing verified is ever overwritten by unverified bytes: files are written
  *   under their module-cache path only once their hash was checked
  *   (putFile with verified=true), and a failed check leaves what was stored.
+ *   Chunks a file keeps as its bytes (FilePut.fromDownload) are part of it:
+ *   no download of the path writes, truncates or resets them.
  * - Every record carries formatVersion; opening a store migrates older records.
  */
 import type { Http } from '../core/goproxy/http.ts';
@@ -255,6 +257,18 @@ export interface ModuleStateRecordBase {
 export interface FilePut {
   readonly record: FileRecord;
   readonly data: Blob | Uint8Array;
+  /**
+   * Set when data is the complete download of record.path, assembled from its
+   * committed chunks (assembleChunks), and record.slices holds their SHA-256s.
+   * The commit then also ends that download, as deleteDownload would: after
+   * it there is no progress record and no chunk of it to resume. A store may
+   * keep the file as those very chunks instead of a copy of them (IndexedDB:
+   * a Blob value is copied into a file of its own, so the copy would cost the
+   * zip's size twice, in time and in quota), but only where their records
+   * still match record.slices; they then belong to the file, and a download
+   * of the path is refused until the file is deleted.
+   */
+  readonly fromDownload?: boolean;
 }
 
 /**

@@ -490,7 +490,10 @@ export class JobRunner {
     files: { zip?: VerifiedZip | undefined; mod?: { data: Uint8Array; verified: boolean } | undefined; info?: { data: Uint8Array; verified: boolean } | undefined },
   ): Promise<void> {
     const puts: FilePut[] = [];
-    if (files.zip !== undefined) puts.push(await this.#fileEntry(paths.zip, files.zip.data, true, files.zip.slices, files.zip.sha256), await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    if (files.zip !== undefined) {
+      const zip = await this.#fileEntry(paths.zip, files.zip.data, true, files.zip.slices, files.zip.sha256);
+      puts.push(files.zip.fromDownload === true ? { ...zip, fromDownload: true } : zip, await this.#fileEntry(paths.ziphash, utf8Encode(files.zip.hash), true));
+    }
     if (files.mod !== undefined && !files.mod.verified) puts.push(await this.#fileEntry(paths.mod, files.mod.data, true));
     if (files.info !== undefined && !files.info.verified) puts.push(await this.#fileEntry(paths.info, files.info.data, true));
     await this.#deps.ports.store.commitFiles(puts, [STAGING_DIR + '/' + paths.mod, STAGING_DIR + '/' + paths.info]);
@@ -687,8 +690,6 @@ export class JobRunner {
       let storedZipHash = files.has('zip') ? await zipDone() : undefined;
       /** The zip verified in this run, stored with the verdict. */
       let verifiedZip: VerifiedZip | undefined;
-      /** Whether the zip's chunks are in the store (they go once the verdict holds the zip). */
-      let chunksStored = false;
       const needZip = files.has('zip') && storedZipHash === undefined;
       let whole: WholeZip | undefined;
       if (needZip) {
@@ -715,7 +716,6 @@ export class JobRunner {
           if (got !== undefined) return got;
           // Chunks the repair rounds can work on: the zip taken whole is stored as chunk 0.
           if (whole !== undefined) await this.#storeWhole(whole);
-          chunksStored = true;
           return this.#verifyZip(m, key, paths, mod);
         });
         storedZipHash = verifiedZip.hash;
@@ -726,10 +726,10 @@ export class JobRunner {
       // Staging done first: the verdict deletes what it wrote. (Its failure
       // cost only the chance to skip a fetch next time.)
       await staging?.catch(() => undefined);
+      // A zip verified from its chunks ends its download in this commit
+      // (FilePut.fromDownload): a crash before leaves them to verify again.
       await this.#commitVerified(paths, { zip: verifiedZip, mod, info });
       committed = true;
-      // The chunks go only once the zip is stored: a crash before leaves them to verify again.
-      if (chunksStored) await ports.store.deleteDownload(paths.zip);
       await this.#setState(key, 'verified', {
         attempts: 0,
         ...(modHash !== undefined ? { modHash } : {}),
@@ -881,7 +881,7 @@ export class JobRunner {
           const fileSha256 = taken !== undefined ? Promise.resolve(taken) : ports.zipHasher !== undefined ? sha256HexOfBlob(assembled.blob) : undefined;
           fileSha256?.catch(() => undefined); // a zip that fails its checks never needs it
           const r = await this.#hashZip(mv, zip, assembled.blob, { path: paths.zip, chunks: assembled.chunks });
-          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), ...(fileSha256 !== undefined ? { sha256: fileSha256 } : {}) };
+          if (r.ok) return { ...(await this.#checkHashedZip(m, zip, r.hash, mod, paths.zip, assembled.blob)), slices: chunkSlices(assembled.record, assembled.chunks), fromDownload: true, ...(fileSha256 !== undefined ? { sha256: fileSha256 } : {}) };
           zipErr = r.error;
           repair = r.badRanges.flatMap(([a, b]) => chunksForRange(assembled.chunks, a, b));
         }
@@ -918,6 +918,8 @@ interface VerifiedZip {
   readonly checkedBy: CheckSource[];
   /** The hashes of the chunks it was assembled from, kept in its file record. */
   readonly slices?: FileSlices;
+  /** data is the download's chunks assembled: storing it ends that download (FilePut.fromDownload). */
+  readonly fromDownload?: true;
   /** The SHA-256 of its bytes, when already under way. */
   readonly sha256?: Promise<string>;
 }

@@ -31,6 +31,33 @@ function chunk(path: string, index: number, length = 4, sha = String(index).repe
   return { path, index, offset: index * 4, length, sha256: sha };
 }
 
+/** The chunk size of storeKeptZip's download: three chunks make a file larger than any store keeps inline. */
+export const KEPT_CHUNK = 40_000;
+
+/**
+ * Downloads 100 000 bytes to path in three chunks of KEPT_CHUNK (the last
+ * shorter), then commits the verified file made of them with fromDownload,
+ * as the engine's verdict does; slices, when given, replaces the record's.
+ */
+export async function storeKeptZip(s: EngineStore, path: string, slices?: FileRecord['slices']): Promise<{ bytes: Uint8Array; record: FileRecord; blob: Blob }> {
+  const lengths = [KEPT_CHUNK, KEPT_CHUNK, 100_000 - 2 * KEPT_CHUNK];
+  const bytes = new Uint8Array(100_000);
+  const shas = lengths.map((_, i) => 'abc'[i]!.repeat(64));
+  let offset = 0;
+  for (const [i, length] of lengths.entries()) {
+    const data = new Uint8Array(length).fill(0x41 + i);
+    bytes.set(data, offset);
+    const last = i === lengths.length - 1;
+    await s.commitChunk({ path, index: i, offset, length, sha256: shas[i]! }, data, dl(path, { chunkSize: KEPT_CHUNK, chunks: i + 1, bytes: offset + length, complete: last, ...(last ? { totalSize: 100_000 } : {}) }));
+    offset += length;
+  }
+  const parts = await Promise.all(lengths.map((_, i) => s.getChunk(path, i)));
+  const blob = new Blob(parts.map((p) => p!));
+  const record: FileRecord = { ...fileRecord(path, bytes, true), slices: slices ?? { size: KEPT_CHUNK, sha256: shas } };
+  await s.commitFiles([{ record, data: blob, fromDownload: true }], []);
+  return { bytes, record, blob };
+}
+
 export function storeSuite(name: string, opts: StoreSuiteOptions): void {
   describe(`EngineStore contract: ${name}`, () => {
     it('keeps jobs by id and deletes them', async () => {
@@ -196,6 +223,31 @@ export function storeSuite(name: string, opts: StoreSuiteOptions): void {
       await s.deleteDownload(path);
       expect(await s.getDownload(path)).toBeUndefined();
       expect(await s.listChunks(path)).toEqual([]);
+    });
+
+    it('ends a download in the commit of the file made of its chunks (FilePut.fromDownload)', async () => {
+      const s = await opts.open();
+      const path = 'cache/download/example.com/a/@v/v1.0.0.zip';
+      const { bytes, record } = await storeKeptZip(s, path);
+      expect(await s.getDownload(path)).toBeUndefined();
+      expect(await s.listChunks(path)).toEqual([]);
+      expect(await s.getChunk(path, 0)).toBeUndefined();
+      expect(await s.getFileRecord(path)).toEqual(record);
+      expect(await bytesOf(await s.getFile(path))).toEqual(bytes);
+      const [got] = await s.getFiles([path]);
+      expect(got instanceof Uint8Array ? got : await bytesOf(got)).toEqual(bytes);
+      if (opts.reopen !== undefined) {
+        const t = await opts.reopen(s);
+        expect(await bytesOf(await t.getFile(path))).toEqual(bytes);
+        expect(await t.getDownload(path)).toBeUndefined();
+        expect(await t.listChunks(path)).toEqual([]);
+      }
+      // Once the file is deleted, the path downloads again from nothing.
+      await s.deleteFile(path);
+      expect(await s.getFile(path)).toBeUndefined();
+      await s.commitChunk(chunk(path, 0), enc.encode('wxyz'), dl(path, { chunks: 1, bytes: 4 }));
+      expect((await s.listChunks(path)).map((c) => c.index)).toEqual([0]);
+      expect(await bytesOf(await s.getChunk(path, 0))).toEqual(enc.encode('wxyz'));
     });
 
     it('assigns increasing sequence numbers to log entries and filters them', async () => {

@@ -19,9 +19,8 @@ import type { ChunkRecord, DownloadRecord, FileRecord, JobRecordBase, LogEntry, 
 export interface ModcarryDB extends DBSchema {
   jobs: { key: string; value: JobRecordBase };
   moduleStates: { key: [string, string]; value: ModuleStateRecordBase };
-  /** data: bytes inline for small files (idbStore.ts INLINE_MAX), else a Blob. */
-  files: { key: string; value: { record: FileRecord; data: Blob | Uint8Array } };
-  downloads: { key: string; value: DownloadRecord };
+  files: { key: string; value: StoredFile };
+  downloads: { key: string; value: DownloadRecord | KeptChunks };
   chunks: { key: [string, number]; value: { record: ChunkRecord; data: Blob } };
   log: {
     key: number;
@@ -29,6 +28,23 @@ export interface ModcarryDB extends DBSchema {
     indexes: { byJob: string; byJobModule: [string, string] };
   };
   meta: { key: string; value: Uint8Array };
+}
+
+/**
+ * A files value. data: bytes inline for small files (idbStore.ts INLINE_MAX),
+ * else a Blob. chunks (from version 2): the file's bytes are the first
+ * `chunks` chunks of its path in the chunks store, the download it came from
+ * (EngineStore FilePut.fromDownload), kept instead of copied.
+ */
+export type StoredFile = { readonly record: FileRecord; readonly data: Blob | Uint8Array } | { readonly record: FileRecord; readonly chunks: number };
+
+/**
+ * In the downloads store (from version 2), in place of a path's progress
+ * record: its chunks belong to its file (StoredFile with chunks), so no
+ * download of the path may write them until the file is deleted.
+ */
+export interface KeptChunks {
+  readonly keptBy: 'file';
 }
 
 /** One schema step, run inside the upgrade's versionchange transaction. */
@@ -50,5 +66,14 @@ const v1: IdbMigration = (db) => {
   db.createObjectStore('meta');
 };
 
+/**
+ * Version 2: a file may keep the chunks of its download as its bytes
+ * (StoredFile's chunks, KeptChunks). No store changes and no record to
+ * rewrite: the step exists so that a build that does not know these values
+ * (an old tab still open after an update) can no longer open the database
+ * and take such a file for missing, or its chunks for a download.
+ */
+const v2: IdbMigration = () => undefined;
+
 /** The migrations of this build; IDB_MIGRATIONS.length is the DB version. */
-export const IDB_MIGRATIONS: readonly IdbMigration[] = [v1];
+export const IDB_MIGRATIONS: readonly IdbMigration[] = [v1, v2];

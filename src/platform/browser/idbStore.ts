@@ -6,8 +6,10 @@
  * Layout (DB version = number of migrations, see idbMigrations.ts):
  * - jobs          key id                 engine-owned job records
  * - moduleStates  key [jobId, module]    engine-owned per-module records
- * - files         key path               { record, data: Blob | Uint8Array } (bytes inline up to INLINE_MAX)
- * - downloads     key path               DownloadRecord (progress of a ranged download)
+ * - files         key path               { record, data: Blob | Uint8Array } (bytes inline up to INLINE_MAX),
+ *                                        or { record, chunks: n }: its bytes are chunks [path, 0..n-1]
+ * - downloads     key path               DownloadRecord (progress of a ranged download),
+ *                                        or { keptBy: 'file' }: the path's chunks are its file's
  * - chunks        key [path, index]      { record, data: Blob }, 1-4 MiB each
  * - log           key seq (autoIncrement), indexes byJob and byJobModule
  * - meta          key string             Uint8Array, compare-and-swap
@@ -23,6 +25,15 @@
  *   readwrite transaction, so a crash leaves both or neither. The transaction
  *   is opened only after the bytes are in hand: nothing but IndexedDB requests
  *   is awaited inside it (it would auto-commit).
+ * - A zip verified from its download's chunks (FilePut.fromDownload) keeps
+ *   those chunks as its bytes when their records match its slices, instead
+ *   of a new Blob of them: Chromium copies every Blob value into a file of its
+ *   own, which cost the zip's size a second time in writes and, until the
+ *   chunks were deleted, in quota. The download's progress record is replaced
+ *   by a KeptChunks marker in the same transaction, and every write of
+ *   chunks (commitChunk, truncateDownload, resetDownload) reads that record
+ *   in its own transaction and refuses a marked path, so the chunks stay the
+ *   file's until deleteFile (or a put over the file) removes them with it.
  * - Chunk writes use relaxed durability (the default since Chrome 121, about
  *   10x faster for many small writes); a verified file and migrations use
  *   strict, since losing those would cost a re-verification or corrupt data.
@@ -48,7 +59,7 @@ import type {
   ModuleStateRecordBase,
 } from '../../engine/ports.ts';
 import { IDB_MIGRATIONS } from './idbMigrations.ts';
-import type { IdbMigration, ModcarryDB } from './idbMigrations.ts';
+import type { IdbMigration, KeptChunks, ModcarryDB, StoredFile } from './idbMigrations.ts';
 
 export type { ModcarryDB } from './idbMigrations.ts';
 
@@ -262,13 +273,25 @@ class IdbEngineStore implements IdbStore {
   }
 
   async getFile(path: string): Promise<Blob | undefined> {
-    return blobOf((await this.#with((db) => db.get('files', path)))?.data);
+    const [data] = await this.getFiles([path]);
+    return blobOf(data);
   }
 
   async getFiles(paths: readonly string[]): Promise<(Blob | Uint8Array | undefined)[]> {
     return this.#with(async (db) => {
       const files = db.transaction('files').objectStore('files');
-      return (await Promise.all(paths.map((path) => files.get(path)))).map((f) => f?.data);
+      const stored = await Promise.all(paths.map((path) => files.get(path)));
+      if (!stored.some((f) => f !== undefined && 'chunks' in f)) return stored.map((f) => (f === undefined ? undefined : fileData(f)));
+      // Kept chunks are read in a transaction of their own, so reads of the
+      // files store never wait on chunk writes; a file deleted in between
+      // reads as missing.
+      const chunks = db.transaction('chunks').objectStore('chunks');
+      return Promise.all(
+        stored.map(async (f) => {
+          if (f === undefined || !('chunks' in f)) return f === undefined ? undefined : fileData(f);
+          return keptBlob(f.record, f.chunks, await chunks.getAll(chunkRange(f.record.path, 0, f.chunks)));
+        }),
+      );
     });
   }
 
@@ -281,13 +304,26 @@ class IdbEngineStore implements IdbStore {
   }
 
   async deleteFile(path: string): Promise<void> {
-    await this.#write(['files'], 'default', 0, (tx) => tx.objectStore('files').delete(path));
+    await this.#write(['files', 'downloads', 'chunks'], 'default', 0, async (tx) => {
+      const files = tx.objectStore('files');
+      const old = await files.get(path);
+      if (old !== undefined && 'chunks' in old) await dropKeptChunks(tx, path);
+      await files.delete(path);
+    });
   }
 
-  /** One readwrite transaction for every put and deletion: all or none. */
+  /**
+   * One readwrite transaction for every put and deletion: all or none. Its
+   * scope is the files store alone unless a put keeps its download's chunks,
+   * or a put or deletion replaces a file that kept them (found inside the
+   * narrow transaction, which then aborts and the commit runs again with the
+   * chunk stores): verdicts and staged metadata do not queue behind chunk
+   * writes.
+   */
   async commitFiles(puts: readonly FilePut[], deletes: readonly string[]): Promise<void> {
-    const entries: { record: FileRecord; data: Blob | Uint8Array }[] = [];
-    for (const { record, data } of puts) {
+    const entries: { put: FilePut; data: Blob | Uint8Array }[] = [];
+    for (const put of puts) {
+      const { record, data } = put;
       const size = data instanceof Uint8Array ? data.length : data.size;
       if (size !== record.size) throw new Error(`modcarry: putFile ${record.path}: record says ${record.size} bytes, data has ${size}`);
       let stored: Blob | Uint8Array;
@@ -296,37 +332,68 @@ class IdbEngineStore implements IdbStore {
       // requests); a small Blob is read in before the transaction, inside
       // which nothing but IndexedDB requests may be awaited.
       else stored = data instanceof Uint8Array ? data.slice() : new Uint8Array(await data.arrayBuffer());
-      entries.push({ record, data: stored });
+      entries.push({ put, data: stored });
     }
     const needed = puts.reduce((n, p) => n + p.record.size, 0);
-    await this.#write(['files'], entries.some((e) => e.record.verified) ? 'strict' : 'default', needed, async (tx) => {
-      const files = tx.objectStore('files');
-      for (const e of entries) {
-        const old = await files.get(e.record.path);
-        if (old !== undefined && old.record.verified && !e.record.verified) {
-          throw new Error(`modcarry: refusing to overwrite verified ${e.record.path} with unverified bytes`);
+    const durability = puts.some((p) => p.record.verified) ? 'strict' : 'default';
+    const commit = (wide: boolean): Promise<void> =>
+      this.#write<Stores[], void>(wide ? ['files', 'downloads', 'chunks'] : ['files'], durability, needed, async (tx) => {
+        const files = tx.objectStore('files');
+        /** Removes the chunks a replaced file kept, where this transaction may. */
+        const replacing = async (old: StoredFile | undefined, path: string): Promise<void> => {
+          if (old === undefined || !('chunks' in old)) return;
+          if (!wide) throw new NeedsChunkStores();
+          await dropKeptChunks(tx, path);
+        };
+        for (const { put, data } of entries) {
+          const path = put.record.path;
+          const old = await files.get(path);
+          if (old !== undefined && old.record.verified && !put.record.verified) {
+            throw new Error(`modcarry: refusing to overwrite verified ${path} with unverified bytes`);
+          }
+          await replacing(old, path);
+          let value: StoredFile = { record: put.record, data };
+          if (put.fromDownload === true) {
+            const kept = data instanceof Blob ? await keepableChunks(tx, put.record) : undefined;
+            if (kept !== undefined) {
+              value = { record: put.record, chunks: kept };
+              await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, kept)), tx.objectStore('downloads').put(KEPT, path)]);
+            } else {
+              // Copied (data): the download ends here all the same.
+              await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
+            }
+          }
+          await files.put(value, path);
         }
-        await files.put(e, e.record.path);
-      }
-      for (const path of deletes) await files.delete(path);
-    });
+        for (const path of deletes) {
+          await replacing(await files.get(path), path);
+          await files.delete(path);
+        }
+      });
+    try {
+      await commit(puts.some((p) => p.fromDownload === true));
+    } catch (err) {
+      if (!(err instanceof NeedsChunkStores)) throw err;
+      await commit(true);
+    }
   }
 
   // --- downloads and chunks -------------------------------------------------
 
-  getDownload(path: string): Promise<DownloadRecord | undefined> {
-    return this.#with((db) => db.get('downloads', path));
+  async getDownload(path: string): Promise<DownloadRecord | undefined> {
+    return progressOf(await this.#with((db) => db.get('downloads', path)));
   }
 
   getDownloads(paths: readonly string[]): Promise<(DownloadRecord | undefined)[]> {
-    return this.#with((db) => {
+    return this.#with(async (db) => {
       const downloads = db.transaction('downloads').objectStore('downloads');
-      return Promise.all(paths.map((path) => downloads.get(path)));
+      return (await Promise.all(paths.map((path) => downloads.get(path)))).map(progressOf);
     });
   }
 
   async resetDownload(record: DownloadRecord): Promise<void> {
     await this.#write(['downloads', 'chunks'], 'default', 0, async (tx) => {
+      await refuseKept(tx, record.path);
       await Promise.all([tx.objectStore('chunks').delete(chunkRange(record.path, 0)), tx.objectStore('downloads').put(record, record.path)]);
     });
   }
@@ -336,29 +403,41 @@ class IdbEngineStore implements IdbStore {
     if (data.length !== chunk.length) throw new Error(`modcarry: commitChunk ${chunk.path}#${chunk.index}: record says ${chunk.length} bytes, data has ${data.length}`);
     const blob = new Blob([bytesPart(data)]);
     await this.#write(['chunks', 'downloads'], 'relaxed', data.length, async (tx) => {
+      await refuseKept(tx, chunk.path);
       // The chunk first: if its put throws, the progress is never queued.
       const put = quiet(tx.objectStore('chunks').put({ record: chunk, data: blob }, [chunk.path, chunk.index]));
       await Promise.all([put, tx.objectStore('downloads').put(progress, progress.path)]);
     });
   }
 
+  /** The chunks of path's download: none when its file keeps them (they are no download's). */
   async listChunks(path: string): Promise<ChunkRecord[]> {
-    const all = await this.#with((db) => db.getAll('chunks', chunkRange(path, 0)));
-    return all.map((c) => c.record);
+    return this.#with(async (db) => {
+      const tx = db.transaction(['downloads', 'chunks']);
+      const [marker, all] = await Promise.all([tx.objectStore('downloads').get(path), tx.objectStore('chunks').getAll(chunkRange(path, 0))]);
+      return isKept(marker) ? [] : all.map((c) => c.record);
+    });
   }
 
   async getChunk(path: string, index: number): Promise<Blob | undefined> {
-    return (await this.#with((db) => db.get('chunks', [path, index])))?.data;
+    return this.#with(async (db) => {
+      const tx = db.transaction(['downloads', 'chunks']);
+      const [marker, c] = await Promise.all([tx.objectStore('downloads').get(path), tx.objectStore('chunks').get([path, index])]);
+      return isKept(marker) ? undefined : c?.data;
+    });
   }
 
   async truncateDownload(path: string, from: number, progress: DownloadRecord): Promise<void> {
     await this.#write(['chunks', 'downloads'], 'default', 0, async (tx) => {
+      await refuseKept(tx, path);
       await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, from)), tx.objectStore('downloads').put(progress, path)]);
     });
   }
 
+  /** A path whose chunks its file keeps has no download: nothing to delete. */
   async deleteDownload(path: string): Promise<void> {
     await this.#write(['chunks', 'downloads'], 'default', 0, async (tx) => {
+      if (isKept(await tx.objectStore('downloads').get(path))) return;
       await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
     });
   }
@@ -417,7 +496,8 @@ class IdbEngineStore implements IdbStore {
     return this.#with(async (db) => {
       const tx = db.transaction(['files', 'chunks']);
       let total = 0;
-      for await (const c of tx.objectStore('files')) total += c.value.record.size;
+      // A file that keeps its chunks is counted by them.
+      for await (const c of tx.objectStore('files')) if (!('chunks' in c.value)) total += c.value.record.size;
       for await (const c of tx.objectStore('chunks')) total += c.value.record.length;
       await tx.done;
       return total;
@@ -431,10 +511,75 @@ function jobRange(jobId: string): IDBKeyRange {
   return IDBKeyRange.bound([jobId], [jobId, []]);
 }
 
-/** The chunks of path with index >= from. */
-function chunkRange(path: string, from: number): IDBKeyRange {
+/** The chunks of path with from <= index (< to, when given). */
+function chunkRange(path: string, from: number, to?: number): IDBKeyRange {
   // Strings sort after every number, so [path, ''] bounds all [path, index].
-  return IDBKeyRange.bound([path, from], [path, '']);
+  return to === undefined ? IDBKeyRange.bound([path, from], [path, '']) : IDBKeyRange.bound([path, from], [path, to], false, true);
+}
+
+/** The downloads value that marks a path's chunks as its file's. */
+const KEPT: KeptChunks = { keptBy: 'file' };
+
+function isKept(v: DownloadRecord | KeptChunks | undefined): v is KeptChunks {
+  return v !== undefined && 'keptBy' in v;
+}
+
+/** A downloads value as the engine sees it: a marked path has no download. */
+function progressOf(v: DownloadRecord | KeptChunks | undefined): DownloadRecord | undefined {
+  return isKept(v) ? undefined : v;
+}
+
+/** Thrown inside a files-only commit that has to remove kept chunks: it runs again with the chunk stores. */
+class NeedsChunkStores extends Error {}
+
+type ChunkTx = IDBPTransaction<ModcarryDB, Stores[], 'readwrite'>;
+
+/** Refuses (aborting the transaction) a chunk write to a path whose chunks its file keeps. */
+async function refuseKept(tx: ChunkTx, path: string): Promise<void> {
+  if (isKept(await tx.objectStore('downloads').get(path))) {
+    throw new Error(`modcarry: ${path} is stored verified and keeps its downloaded chunks; delete the file before downloading it again`);
+  }
+}
+
+/** Removes the chunks a file keeps, and their marker. */
+async function dropKeptChunks(tx: ChunkTx, path: string): Promise<void> {
+  await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
+}
+
+/**
+ * How many chunks of record.path the file can keep as its bytes: all of its
+ * download's, when that download is complete with record.size bytes and its
+ * chunk records are exactly record.slices (index, offset, length, SHA-256,
+ * and a Blob of that length); else undefined, and the file is copied.
+ */
+async function keepableChunks(tx: ChunkTx, record: FileRecord): Promise<number | undefined> {
+  const slices = record.slices;
+  const progress = await tx.objectStore('downloads').get(record.path);
+  if (slices === undefined || progress === undefined || isKept(progress)) return undefined;
+  const n = slices.sha256.length;
+  if (!progress.complete || progress.bytes !== record.size || progress.chunks !== n || n === 0) return undefined;
+  const chunks = await tx.objectStore('chunks').getAll(chunkRange(record.path, 0, n));
+  return keptBlob(record, n, chunks) !== undefined && chunks.every((c, i) => c.record.sha256 === slices.sha256[i] && (i === n - 1 || c.record.length === slices.size)) ? n : undefined;
+}
+
+/**
+ * The bytes of a file kept as its first n chunks (read in index order): their
+ * Blobs joined, when they are all there, contiguous from 0 and add up to
+ * record.size; else undefined (the file was deleted meanwhile).
+ */
+function keptBlob(record: FileRecord, n: number, chunks: readonly { record: ChunkRecord; data: Blob }[]): Blob | undefined {
+  if (chunks.length !== n) return undefined;
+  let offset = 0;
+  for (const [i, c] of chunks.entries()) {
+    if (c.record.index !== i || c.record.offset !== offset || c.data.size !== c.record.length) return undefined;
+    offset += c.record.length;
+  }
+  return offset === record.size ? new Blob(chunks.map((c) => c.data)) : undefined;
+}
+
+/** A files value's bytes, where they are held in it. */
+function fileData(f: StoredFile): Blob | Uint8Array | undefined {
+  return 'data' in f ? f.data : undefined;
 }
 
 /**

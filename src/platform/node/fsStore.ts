@@ -553,6 +553,8 @@ export async function openFsStore(dir: string): Promise<FsStore> {
     async commitFiles(puts, deletes) {
       await Promise.all([...byRecordGroup(puts, (f) => f.record.path)].map(([g, fs]) => putGroup(g, fs)));
       await Promise.all([...byRecordGroup(deletes, (path) => path)].map(([g, paths]) => deleteGroup(g, paths)));
+      // A file from its download ends that download: its bytes were written as a file of their own.
+      await Promise.all(puts.filter((f) => f.fromDownload === true).map((f) => store.deleteDownload(f.record.path)));
     },
     async getDownload(path) {
       return (await journal(path))?.record;

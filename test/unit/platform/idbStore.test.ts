@@ -9,7 +9,7 @@ import type { IdbStore } from '../../../src/platform/browser/idbStore.ts';
 import { IDB_MIGRATIONS } from '../../../src/platform/browser/idbMigrations.ts';
 import type { IdbMigration } from '../../../src/platform/browser/idbMigrations.ts';
 import { StorageFullError } from '../../../src/engine/ports.ts';
-import { storeSuite } from '../../support/storeSuite.ts';
+import { KEPT_CHUNK, storeKeptZip, storeSuite } from '../../support/storeSuite.ts';
 import type { ChunkRecord, DownloadRecord, FileRecord } from '../../../src/engine/ports.ts';
 
 let dbCounter = 0;
@@ -78,6 +78,85 @@ storeSuite('idbStore (fake-indexeddb)', {
 });
 
 describe('IndexedDB store specifics', () => {
+  describe('a zip that keeps its download\'s chunks', () => {
+    /** The raw values under ZIP, read past the store. */
+    async function raw(name: string): Promise<{ file: unknown; download: unknown; chunkKeys: unknown[] }> {
+      const db = await openDB(name);
+      try {
+        const [file, download, chunkKeys] = await Promise.all([db.get('files', ZIP), db.get('downloads', ZIP), db.getAllKeys('chunks')]);
+        return { file, download, chunkKeys };
+      } finally {
+        db.close();
+      }
+    }
+
+    it('stores no copy: the file is its chunks, counted once, and the download is gone', async () => {
+      const name = `modcarry-test-${++dbCounter}`;
+      const s = await freshStore({ name });
+      const { bytes } = await storeKeptZip(s, ZIP);
+      const r = await raw(name);
+      expect(r.file).toMatchObject({ chunks: 3 });
+      expect(r.file).not.toHaveProperty('data');
+      expect(r.download).toEqual({ keptBy: 'file' });
+      expect(r.chunkKeys).toEqual([[ZIP, 0], [ZIP, 1], [ZIP, 2]]);
+      expect(await s.usage()).toBe(bytes.length);
+      expect(new Uint8Array(await (await s.getFile(ZIP))!.arrayBuffer())).toEqual(bytes);
+    });
+
+    it('refuses every chunk write to the path while the file keeps them, and loses nothing', async () => {
+      const s = await freshStore();
+      const { bytes } = await storeKeptZip(s, ZIP);
+      const p = progress(1, 4, { chunkSize: KEPT_CHUNK });
+      await expect(s.commitChunk(chunk(0), new TextEncoder().encode('evil'), p)).rejects.toThrow(/stored verified and keeps its downloaded chunks/);
+      await expect(s.resetDownload(progress(0, 0))).rejects.toThrow(/keeps its downloaded chunks/);
+      await expect(s.truncateDownload(ZIP, 0, progress(0, 0))).rejects.toThrow(/keeps its downloaded chunks/);
+      // Ending the download the file came from is a no-op: the chunks are the file's.
+      await s.deleteDownload(ZIP);
+      expect(await s.getDownload(ZIP)).toBeUndefined();
+      expect(new Uint8Array(await (await s.getFile(ZIP))!.arrayBuffer())).toEqual(bytes);
+      expect(await s.usage()).toBe(bytes.length);
+    });
+
+    it('copies the bytes when the chunks are not the ones the record names, and still ends the download', async () => {
+      const name = `modcarry-test-${++dbCounter}`;
+      const s = await freshStore({ name });
+      const { bytes } = await storeKeptZip(s, ZIP, { size: KEPT_CHUNK, sha256: ['a'.repeat(64), 'f'.repeat(64), 'c'.repeat(64)] });
+      const r = await raw(name);
+      expect(r.file).toHaveProperty('data');
+      expect(r.download).toBeUndefined();
+      expect(r.chunkKeys).toEqual([]);
+      expect(new Uint8Array(await (await s.getFile(ZIP))!.arrayBuffer())).toEqual(bytes);
+      expect(await s.usage()).toBe(bytes.length);
+    });
+
+    it('drops the kept chunks with the file when a commit replaces or deletes it', async () => {
+      const name = `modcarry-test-${++dbCounter}`;
+      const s = await freshStore({ name });
+      const rec = (size: number): FileRecord => ({ formatVersion: 1, path: ZIP, size, sha256: '00', verified: true, storedAt: 2 });
+      await storeKeptZip(s, ZIP);
+      // Replaced by bytes of its own: its chunks and their marker go in the same commit.
+      await s.commitFiles([{ record: rec(3), data: new TextEncoder().encode('new') }], []);
+      let r = await raw(name);
+      expect(r.chunkKeys).toEqual([]);
+      expect(r.download).toBeUndefined();
+      expect(await text(await s.getFile(ZIP))).toBe('new');
+      expect(await s.usage()).toBe(3);
+      // Deleted by a commit's deletions (the files-only transaction finds the
+      // kept chunks, gives way, and the commit runs with the chunk stores).
+      await s.deleteFile(ZIP);
+      await storeKeptZip(s, ZIP);
+      await s.commitFiles([{ record: { ...rec(2), path: 'cache/other.info' }, data: new TextEncoder().encode('{}') }], [ZIP]);
+      r = await raw(name);
+      expect(r.file).toBeUndefined();
+      expect(r.chunkKeys).toEqual([]);
+      expect(r.download).toBeUndefined();
+      expect(await text(await s.getFile('cache/other.info'))).toBe('{}');
+      // And the path downloads again.
+      await s.commitChunk(chunk(0), new TextEncoder().encode('abcd'), progress(1, 4));
+      expect(await text(await s.getChunk(ZIP, 0))).toBe('abcd');
+    });
+  });
+
   it('commitFiles is all or nothing: a refused put undoes the puts and deletions before it', async () => {
     const s = await freshStore();
     const rec = (path: string, size: number, verified: boolean): FileRecord => ({ formatVersion: 1, path, size, sha256: '00', verified, storedAt: 1 });
