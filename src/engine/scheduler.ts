@@ -691,6 +691,10 @@ export class JobRunner {
       /** The zip verified in this run, stored with the verdict. */
       let verifiedZip: VerifiedZip | undefined;
       const needZip = files.has('zip') && storedZipHash === undefined;
+      // A zip stored without its verified .ziphash is incomplete, as go
+      // treats it, and is downloaded again from nothing: the store refuses
+      // chunks for a path whose file keeps those it came from.
+      if (needZip && zipRec !== undefined) await ports.store.deleteFile(paths.zip);
       let whole: WholeZip | undefined;
       if (needZip) {
         await this.#zips.use(this.signal, async () => {

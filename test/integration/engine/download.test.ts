@@ -14,7 +14,8 @@ import { infoFile, modFile, zipFile, ziphashFile } from '../../../src/core/modca
 import { collectJobBundle } from '../../../src/engine/bundle/exportInput.ts';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { memoryStore } from '../../../src/engine/memoryStore.ts';
-import type { Http, ZipHasher } from '../../../src/engine/ports.ts';
+import type { EngineStore, Http, ZipHasher } from '../../../src/engine/ports.ts';
+import { openIdbStore } from '../../../src/platform/browser/idbStore.ts';
 import { nodeHttp } from '../../../src/platform/node/nodeHttp.ts';
 import { workerZipHasher } from '../../../src/engine/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
@@ -43,7 +44,7 @@ async function run(
     goSum?: Parameters<typeof planFor>[1];
     goproxy?: string;
     extra?: Partial<typeof settings> & { stallTimeoutMs?: number };
-    store?: ReturnType<typeof memoryStore>;
+    store?: EngineStore;
     zipHasher?: ZipHasher;
   } = {},
 ) {
@@ -145,6 +146,27 @@ describe('engine downloads through the fixture proxy', () => {
     expect(slices.length).toBeGreaterThan(1);
     expect(rec?.slices).toEqual({ size: CHUNK, sha256: slices });
     expect(rec?.sha256).toBe(createHash('sha256').update(f.zip).digest('hex'));
+  });
+
+  it('stores a chunked zip in IndexedDB as its chunks, and downloads it again from nothing when its .ziphash is gone', async () => {
+    const store = await openIdbStore({ name: `engine-kept-${Date.now()}-${Math.random()}` });
+    try {
+      await expectVerified(await run({ store }));
+      expect(zipRequests().length).toBeGreaterThan(0);
+      // Kept, not copied: the file record is there and the path has no download, yet its chunks count once.
+      expect(await store.usage()).toBe(f.zip.length + (await storedBytes(store, ziphashFile(MOD_PATH, VERSION)))!.length + f.mod.length + (await storedBytes(store, infoFile(MOD_PATH, VERSION)))!.length);
+      // A second job finds it verified and asks the proxy for nothing.
+      const again = await run({ store });
+      expect(again.outcome).toBe('done');
+      expect(zipRequests()).toHaveLength(0);
+      // Without its .ziphash the zip is incomplete, as go sees it: downloaded again and verified.
+      await store.deleteFile(ziphashFile(MOD_PATH, VERSION));
+      const third = await run({ store });
+      await expectVerified(third);
+      expect(zipRequests().length).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
   });
 
   it('survives 20 connection resets at random offsets, re-fetching at most one chunk per reset', async () => {
