@@ -307,7 +307,7 @@ class IdbEngineStore implements IdbStore {
     await this.#write(['files', 'downloads', 'chunks'], 'default', 0, async (tx) => {
       const files = tx.objectStore('files');
       const old = await files.get(path);
-      if (old !== undefined && 'chunks' in old) await dropKeptChunks(tx, path);
+      if (old !== undefined && 'chunks' in old) await dropChunks(tx, path);
       await files.delete(path);
     });
   }
@@ -343,7 +343,7 @@ class IdbEngineStore implements IdbStore {
         const replacing = async (old: StoredFile | undefined, path: string): Promise<void> => {
           if (old === undefined || !('chunks' in old)) return;
           if (!wide) throw new NeedsChunkStores();
-          await dropKeptChunks(tx, path);
+          await dropChunks(tx, path);
         };
         for (const { put, data } of entries) {
           const path = put.record.path;
@@ -360,7 +360,7 @@ class IdbEngineStore implements IdbStore {
               await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, kept)), tx.objectStore('downloads').put(KEPT, path)]);
             } else {
               // Copied (data): the download ends here all the same.
-              await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
+              await dropChunks(tx, path);
             }
           }
           await files.put(value, path);
@@ -438,7 +438,7 @@ class IdbEngineStore implements IdbStore {
   async deleteDownload(path: string): Promise<void> {
     await this.#write(['chunks', 'downloads'], 'default', 0, async (tx) => {
       if (isKept(await tx.objectStore('downloads').get(path))) return;
-      await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
+      await dropChunks(tx, path);
     });
   }
 
@@ -541,8 +541,8 @@ async function refuseKept(tx: ChunkTx, path: string): Promise<void> {
   }
 }
 
-/** Removes the chunks a file keeps, and their marker. */
-async function dropKeptChunks(tx: ChunkTx, path: string): Promise<void> {
+/** Removes every chunk of path and its downloads value (progress record or KeptChunks marker). */
+async function dropChunks(tx: ChunkTx, path: string): Promise<void> {
   await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, 0)), tx.objectStore('downloads').delete(path)]);
 }
 
@@ -559,7 +559,7 @@ async function keepableChunks(tx: ChunkTx, record: FileRecord): Promise<number |
   const n = slices.sha256.length;
   if (!progress.complete || progress.bytes !== record.size || progress.chunks !== n || n === 0) return undefined;
   const chunks = await tx.objectStore('chunks').getAll(chunkRange(record.path, 0, n));
-  return keptBlob(record, n, chunks) !== undefined && chunks.every((c, i) => c.record.sha256 === slices.sha256[i] && (i === n - 1 || c.record.length === slices.size)) ? n : undefined;
+  return isWhole(record, n, chunks) && chunks.every((c, i) => c.record.sha256 === slices.sha256[i] && (i === n - 1 || c.record.length === slices.size)) ? n : undefined;
 }
 
 /**
@@ -568,13 +568,18 @@ async function keepableChunks(tx: ChunkTx, record: FileRecord): Promise<number |
  * record.size; else undefined (the file was deleted meanwhile).
  */
 function keptBlob(record: FileRecord, n: number, chunks: readonly { record: ChunkRecord; data: Blob }[]): Blob | undefined {
-  if (chunks.length !== n) return undefined;
+  return isWhole(record, n, chunks) ? new Blob(chunks.map((c) => c.data)) : undefined;
+}
+
+/** Whether chunks (in index order) are n, contiguous from 0, each a Blob of its length, adding up to record.size. */
+function isWhole(record: FileRecord, n: number, chunks: readonly { record: ChunkRecord; data: Blob }[]): boolean {
+  if (chunks.length !== n) return false;
   let offset = 0;
   for (const [i, c] of chunks.entries()) {
-    if (c.record.index !== i || c.record.offset !== offset || c.data.size !== c.record.length) return undefined;
+    if (c.record.index !== i || c.record.offset !== offset || c.data.size !== c.record.length) return false;
     offset += c.record.length;
   }
-  return offset === record.size ? new Blob(chunks.map((c) => c.data)) : undefined;
+  return offset === record.size;
 }
 
 /** A files value's bytes, where they are held in it. */
