@@ -40,7 +40,7 @@ import { carriedRows, isChromiumRow } from './lib/report.ts';
 export const CHUNK_SIZE = 2 << 20;
 
 export interface ContestRun {
-  /** modcarry-threads: the CLI with --hash-threads 2 (opt-in); modcarry-gosum: the CLI with --gosumdb off. */
+  /** modcarry-threads: the CLI with --hash-threads CLI_HASH_THREADS (opt-in); modcarry-gosum: the CLI with --gosumdb off. */
   readonly who: 'modcarry' | 'modcarry-threads' | 'modcarry-gosum' | 'go' | 'chromium';
   readonly ok: boolean;
   readonly wallMs: number;
@@ -425,10 +425,10 @@ export async function benchE2e(ctx: BenchContext): Promise<BenchOutcome> {
       met: undefined,
     },
     cliVariantRow(
-      'Wall time, same set, hashing on worker threads (opt-in)',
+      'Wall time, same set, hashing on a worker thread as well as the main thread (opt-in)',
       `modcarry CLI --hash-threads ${CLI_HASH_THREADS}`,
       mt,
-      `peak RSS ${okMedian(mt, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB (${okMedian(mc, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB without): each thread holds memory of its own, so the default stays the main thread, within section 4's memory target`,
+      `peak RSS ${okMedian(mt, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB (${okMedian(mc, (r) => (r.peakRss ?? NaN) / MiB)?.toFixed(0) ?? '—'} MiB without): the thread holds memory of its own, so the default stays the main thread alone, within section 4's memory target`,
       go,
       goWall,
     ),

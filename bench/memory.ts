@@ -286,14 +286,14 @@ export async function benchMemory(ctx: BenchContext): Promise<BenchOutcome> {
   const rows: Row[] = [
     judged(`Peak RSS, download + verify one ${(big.zipBytes / MiB).toFixed(0)} MiB zip`, 'modcarry CLI', 'modcarry-400', { name: 'go mod download', what: 'go-400' }),
     {
-      metric: `Peak RSS, download + verify one ${(big.zipBytes / MiB).toFixed(0)} MiB zip, hashing on worker threads (opt-in)`,
+      metric: `Peak RSS, download + verify one ${(big.zipBytes / MiB).toFixed(0)} MiB zip, hashing on a worker thread as well as the main thread (opt-in)`,
       subject: `modcarry CLI --hash-threads ${CLI_HASH_THREADS}`,
       value: rss('modcarry-400-threads'),
       unit: 'MiB',
       target: '—',
       met: undefined,
       note: [
-        `not the default: the target above is the default's (the main thread hashes); each thread holds memory of its own; wall time ${wallOf('modcarry-400-threads') ?? '—'} against ${wallOf('modcarry-400') ?? '—'} without`,
+        `not the default: the target above is the default's (the main thread alone hashes); the thread holds memory of its own; wall time ${wallOf('modcarry-400-threads') ?? '—'} against ${wallOf('modcarry-400') ?? '—'} without`,
         failures('modcarry-400-threads'),
       ]
         .filter((x) => x !== '')

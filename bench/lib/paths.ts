@@ -13,8 +13,12 @@ export const BENCH_WEB_DIST = join(REPO, 'dist', 'bench-web');
 /** The launcher (as bin/modcarry.cjs) of the CLI copy in dist/bench. */
 export const CLI = join(REPO, 'bench', 'launch.cjs');
 
-/** The threads of the opt-in rows (the CLI's --hash-threads): one per core of the 2-core machines these run on. */
-export const CLI_HASH_THREADS = 2;
+/**
+ * The threads of the opt-in rows (the CLI's --hash-threads): the main thread
+ * hashes too, so one thread beside it gives the 2-core machines these run on
+ * a hashing slot per core.
+ */
+export const CLI_HASH_THREADS = 1;
 
 /**
  * What the benchmarks pass to node to run the CLI: the node flags of the

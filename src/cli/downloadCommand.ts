@@ -14,9 +14,10 @@
  * The bundle is a plain tar when FILE ends in `.tar`, else gzip level 1,
  * unless --compression says otherwise. Each --have names a manifest from the
  * offline side: the bundle is then a delta holding only what those lack.
- * --hash-threads N hashes zips on N worker threads instead of the main thread
- * (nodeZipHasher.ts): faster on a machine with cores to spare, at the cost
- * of each thread's memory, so it is a choice rather than the default.
+ * --hash-threads N hashes zips on N worker threads as well as the main thread
+ * (nodeZipHasher.ts): faster on a machine with cores to spare (1 on two
+ * cores), at the cost of each thread's memory, so it is a choice rather than
+ * the default.
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';

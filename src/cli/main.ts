@@ -27,7 +27,7 @@ commands:
                    --allow-failures, anyway: failed modules are marked unverified in its manifest).
                    FILE.tar is a plain tar, any other name gzip level 1 unless --compression says;
                    each --have is a manifest from the offline side: export only what it lacks;
-                   --hash-threads N hashes zips on N worker threads (faster, more memory; default 0)
+                   --hash-threads N also hashes zips on N worker threads (faster, more memory; default 0)
   export --out FILE [the same flags as download]
                    download what is still missing (nothing, after a download), then write the bundle
   sumcheck [--gomod F] [--goproxy LIST] [--gosumdb V] [--state DIR] [--offline] [--json] GO.SUM

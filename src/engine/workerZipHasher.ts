@@ -80,26 +80,32 @@ async function hashHere(data: ZipData): Promise<ZipHashResult> {
 }
 
 /**
+ * The answer to one request: hashZipOrLocate of its zip, or the digests of
+ * the part asked for (with the memory to transfer); open turns what crossed
+ * into the zip. Never rejects: a failure is an error reply.
+ */
+async function answer<W>(request: ZipHashRequest<W>, open: (data: W) => Promise<ZipReader>): Promise<{ reply: ZipHashReply; transfer?: Transferable[] }> {
+  const { id, data, part } = request;
+  try {
+    if (part !== undefined) {
+      const zip = await open(data);
+      const digests = await digestZipEntries(zip, part[0], part[1]);
+      return { reply: { id, digests, entries: zip.entries.length }, transfer: [digests.buffer] };
+    }
+    const r = await hashZipOrLocate(await open(data));
+    return { reply: { id, result: r.ok ? r : { ok: false, badRanges: r.badRanges, error: toWire(r.error) } } };
+  } catch (err) {
+    return { reply: { id, error: toWire(err) } };
+  }
+}
+
+/**
  * The worker's side: answers a request with hashZipOrLocate of its zip, or
  * with the digests of the part asked for; open turns what crossed into the zip.
  */
 export function serveZipHashes<W>(scope: Port<ZipHashRequest<W>, ZipHashReply>, open: (data: W) => Promise<ZipReader>): void {
   scope.addEventListener('message', (event) => {
-    const { id, data, part } = event.data;
-    void (async () => {
-      try {
-        if (part !== undefined) {
-          const zip = await open(data);
-          const digests = await digestZipEntries(zip, part[0], part[1]);
-          scope.postMessage({ id, digests, entries: zip.entries.length }, [digests.buffer]);
-          return;
-        }
-        const r = await hashZipOrLocate(await open(data));
-        scope.postMessage({ id, result: r.ok ? r : { ok: false, badRanges: r.badRanges, error: toWire(r.error) } });
-      } catch (err) {
-        scope.postMessage({ id, error: toWire(err) });
-      }
-    })();
+    void answer(event.data, open).then(({ reply, transfer }) => scope.postMessage(reply, transfer));
   });
 }
 
@@ -135,6 +141,8 @@ export function splitEntries(entries: readonly ZipEntry[], n: number): [number, 
 interface Slot<W> {
   worker: Port<ZipHashReply, ZipHashRequest<W>> | undefined;
   busy: boolean;
+  /** This thread's slot: its tasks are answered here, opening the wire with this. */
+  readonly here?: (wire: W) => Promise<ZipReader>;
 }
 
 /** One request for a worker: what to send, and what to do with the answer or without one. */
@@ -160,15 +168,29 @@ interface Task<W> {
  * toWire gives what crosses to a worker for a zip (and where it is stored,
  * when the engine assembled it from stored chunks); undefined keeps that zip
  * on this thread. Without it, the zip crosses as it is held.
+ *
+ * Given openHere, this thread is one more slot, after the workers: it takes
+ * a task when every worker is busy, opening the wire as a worker would (a
+ * large zip is then split one part more). Where this thread has other work
+ * but not a core's worth (the CLI's main thread downloads and stores), one
+ * worker and this thread hash as fast as two workers, with one isolate's
+ * memory less.
  */
 export function workerZipHasher(spawn: () => Port<ZipHashReply, ZipHashRequest>, size: number): ZipHasher;
-export function workerZipHasher<W>(spawn: () => Port<ZipHashReply, ZipHashRequest<W>>, size: number, toWire: (data: ZipData, stored: StoredZip | undefined) => W | undefined): ZipHasher;
+export function workerZipHasher<W>(
+  spawn: () => Port<ZipHashReply, ZipHashRequest<W>>,
+  size: number,
+  toWire: (data: ZipData, stored: StoredZip | undefined) => W | undefined,
+  openHere?: (wire: W) => Promise<ZipReader>,
+): ZipHasher;
 export function workerZipHasher<W>(
   spawn: () => Port<ZipHashReply, ZipHashRequest<W>>,
   size: number,
   toWire: (data: ZipData, stored: StoredZip | undefined) => W | undefined = (data) => data as W,
+  openHere?: (wire: W) => Promise<ZipReader>,
 ): ZipHasher {
   const slots: Slot<W>[] = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
+  if (openHere !== undefined) slots.push({ worker: undefined, busy: false, here: openHere });
   const queue: Task<W>[] = [];
   /** The task each worker has, with its request id. */
   const inFlight = new Map<Port<ZipHashReply, ZipHashRequest<W>>, { id: number; task: Task<W> }>();
@@ -202,6 +224,13 @@ export function workerZipHasher<W>(
 
   const run = (slot: Slot<W>, task: Task<W>): void => {
     slot.busy = true;
+    if (slot.here !== undefined) {
+      void answer({ id: 0, data: task.wire, ...(task.part !== undefined ? { part: task.part } : {}) }, slot.here).then(({ reply }) => {
+        done(slot);
+        task.answer(reply);
+      });
+      return;
+    }
     let w: Port<ZipHashReply, ZipHashRequest<W>>;
     try {
       w = slot.worker ??= start(slot);

@@ -1,11 +1,15 @@
 /**
  * The engine's ZipHasher for the CLI's --hash-threads: module zips hashed on
  * worker threads (zipHashThread.ts) while the main thread goes on downloading
- * and storing, as the go command's goroutines do. Two threads took the bench
- * dependency set from 7.0 to 5.9 s; but each hashing thread holds some tens
- * of MiB of its own (an isolate, and the read and inflate buffers it has not
- * yet collected: a 400 MiB zip peaks at about 195 MiB RSS against 120), so
- * it is a choice and not the default (BENCHMARKS.md, sections 1 and 4).
+ * and storing, as the go command's goroutines do; the main thread hashes too
+ * whenever every thread is busy (it downloads and stores, but that is not a
+ * core's worth of work). One thread took the bench dependency set from
+ * 6.6-6.8 to 5.7-6.4 s, as fast as two threads without the main thread,
+ * whose peak RSS was 290-310 MiB against 220-260 with one. Each hashing
+ * thread holds some tens of MiB of its own (an isolate, and the read and
+ * inflate buffers it has not yet collected: a 400 MiB zip peaks at about 160
+ * MiB RSS against 115), so it is a choice and not the default (BENCHMARKS.md,
+ * sections 1 and 4).
  *
  * Node cannot send a file-backed Blob to another thread, so a zip assembled
  * from stored chunks crosses as the names and sizes of its chunk files
@@ -103,7 +107,7 @@ function threadPort(file: string): Port<ZipHashReply, ZipHashRequest<NodeZipWire
   return port as Port<ZipHashReply, ZipHashRequest<NodeZipWire>>;
 }
 
-/** A ZipHasher over `threads` worker threads running threadFile (the built zipHashThread.ts), for zips kept by store. */
+/** A ZipHasher over `threads` worker threads running threadFile (the built zipHashThread.ts) and the main thread, for zips kept by store. */
 export function nodeZipHasher(store: Pick<FsStore, 'chunkFiles'>, threadFile: string, threads: number): ZipHasher {
-  return workerZipHasher(() => threadPort(threadFile), threads, nodeZipWire((path, chunks) => store.chunkFiles(path, chunks)));
+  return workerZipHasher(() => threadPort(threadFile), threads, nodeZipWire((path, chunks) => store.chunkFiles(path, chunks)), openNodeZipWire);
 }

@@ -2,7 +2,8 @@
  * The CLI's zip hashing threads (--hash-threads, src/platform/node/nodeZipHasher.ts) for real:
  * the engine over the file-system store, downloading from the loopback
  * fixture proxy, with zips hashed on worker threads that run the built thread
- * entry and open the stored chunk files themselves. A wrapper entry counts
+ * entry and open the stored chunk files themselves (and on the main thread
+ * when every thread is busy). A wrapper entry counts
  * the requests the threads served, so a verdict that the main thread reached
  * on its own (the fallback) cannot pass for one from a thread.
  */
@@ -122,11 +123,12 @@ describe('zips hashed on worker threads (the CLI)', () => {
     expect(served()).toEqual(['whole']);
   });
 
-  it('splits a zip of 8 MiB or more between the two threads by entries', async () => {
+  it('splits a zip of 8 MiB or more by entries among the two threads and the main thread', async () => {
     const r = await run({ plan: bigPlan(), chunkSize: 1 << 20 });
     expect(r.outcome).toBe('done');
     expect(r.progress.modules[0]).toMatchObject({ module: `${BIG.path}@${BIG.version}`, state: 'verified' });
     expect(new TextDecoder().decode(await storedBytes(r.store, ziphashFile(BIG.path, BIG.version)))).toBe(big.zipHash);
+    // Three runs of entries: one for each thread (counted here), one for the main thread.
     expect(served()).toEqual(['part', 'part']);
   });
 
@@ -174,7 +176,11 @@ describe('the built download command with --hash-threads 2', () => {
     const code = await new Promise<number | null>((ok) => child.on('close', ok));
     expect(stderr).toContain('2 verified, 0 failed');
     expect(code).toBe(0);
-    // The small zip whole, the large one in two parts (in whatever order the threads finished).
-    expect(served().sort()).toEqual(['part', 'part', 'whole']);
+    // The first zip to be hashed goes to a thread; which of the others (the small zip whole, the large
+    // one in three parts) the main thread takes depends on which slot is free first.
+    const got = served();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.filter((r) => r === 'whole').length).toBeLessThanOrEqual(1);
+    expect(got.filter((r) => r === 'part').length).toBeLessThanOrEqual(3);
   }, 60_000);
 });

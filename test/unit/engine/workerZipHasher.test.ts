@@ -9,7 +9,8 @@ import { hashZip } from '../../../src/core/dirhash/hash.ts';
 import { ZipFormatError } from '../../../src/core/zip/errors.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
 import { bytesSource } from '../../../src/core/zip/source.ts';
-import { SPLIT_MIN_BYTES, splitEntries, workerZipHasher } from '../../../src/engine/workerZipHasher.ts';
+import { openZipData, SPLIT_MIN_BYTES, splitEntries, workerZipHasher } from '../../../src/engine/workerZipHasher.ts';
+import type { ZipData } from '../../../src/engine/workerZipHasher.ts';
 import { fakeWorker, workerLog } from '../../support/fakeZipHashWorker.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 
@@ -79,6 +80,54 @@ describe('workerZipHasher', () => {
     expect(await hasher.hash(good)).toEqual({ ok: true, hash: await hashZip(await openZip(bytesSource(good))) });
   });
 
+  describe('with this thread as one more slot (openHere)', () => {
+    /** A hasher over workers of log and this thread, which counts the zips it opens. */
+    const withHere = (log: ReturnType<typeof workerLog>, workers: number, here: { opened: number }) =>
+      workerZipHasher(() => fakeWorker(log), workers, (data: ZipData) => data, (data: ZipData) => {
+        here.opened++;
+        return openZipData(data);
+      });
+
+    it('takes a zip only while every worker is busy, to the same h1', async () => {
+      const log = workerLog();
+      const here = { opened: 0 };
+      const hasher = withHere(log, 1, here);
+      const want = { ok: true, hash: await hashZip(await openZip(bytesSource(good))) };
+      // One at a time: the worker has each.
+      expect(await hasher.hash(good)).toEqual(want);
+      expect(await hasher.hash(new Blob([good]))).toEqual(want);
+      expect(here.opened).toBe(0);
+      // Six at once: the worker and this thread share them, one zip each at a time.
+      const zips = Array.from({ length: 6 }, (_, i) => writeZip([...files, { name: `example.com/m@v1.0.0/extra${i}.go`, data: enc.encode(`// ${i}\n`) }]));
+      const got = await Promise.all(zips.map((z) => hasher.hash(z)));
+      expect(got).toEqual(await Promise.all(zips.map(async (z) => ({ ok: true, hash: await hashZip(await openZip(bytesSource(z))) }))));
+      expect(log.spawned).toBe(1);
+      expect(log.maxInFlight).toBe(1);
+      expect(here.opened).toBeGreaterThan(0);
+      expect(log.requests.length - 2 + here.opened).toBe(6);
+    });
+
+    it('reports a bad zip it hashed as a worker does: the byte ranges, and the error with its kind', async () => {
+      const bad = writeZip(files.map((f, i) => (i === 3 ? { ...f, crc32: 1234 } : f)));
+      const log = workerLog();
+      const here = { opened: 0 };
+      const hasher = withHere(log, 1, here);
+      // The worker has the first zip of each pair, so this thread has the second.
+      const [, got] = await Promise.all([hasher.hash(good), hasher.hash(bad)]);
+      const want = await workerZipHasher(() => fakeWorker(workerLog()), 1).hash(bad);
+      const [, err] = await Promise.all([hasher.hash(good), hasher.hash(enc.encode('not a zip')).catch((e: unknown) => e)]);
+      expect(log.requests).toEqual(['whole', 'whole']);
+      expect(here.opened).toBe(2);
+      expect(got.ok).toBe(false);
+      if (got.ok || want.ok) return;
+      expect(got.badRanges).toEqual(want.badRanges);
+      expect(got.error).toBeInstanceOf(ZipFormatError);
+      expect((got.error as ZipFormatError).code).toBe('checksum');
+      expect(err).toBeInstanceOf(ZipFormatError);
+      expect((err as ZipFormatError).code).toBe('format');
+    });
+  });
+
   describe('a large zip split among the workers', () => {
     // Stored entries of distinct bytes, just over SPLIT_MIN_BYTES together.
     const piece = (i: number): Uint8Array => {
@@ -107,6 +156,21 @@ describe('workerZipHasher', () => {
       const smallZip = await opened(good);
       expect(await workerZipHasher(() => fakeWorker(plain), 2).hash(good, smallZip.entries)).toEqual({ ok: true, hash: await hashZip(smallZip) });
       expect(plain.requests).toEqual(['whole', 'whole', 'whole']);
+    });
+
+    it('gives this thread a part of its own beside the workers\' parts', async () => {
+      const zip = await opened(big);
+      const log = workerLog();
+      const here = { opened: 0 };
+      const hasher = workerZipHasher(() => fakeWorker(log), 1, (data: ZipData) => data, (data: ZipData) => {
+        here.opened++;
+        return openZipData(data);
+      });
+      expect(await hasher.hash(big, zip.entries)).toEqual({ ok: true, hash: await hashZip(zip) });
+      const runs = splitEntries(zip.entries, 2);
+      expect(runs).toHaveLength(2);
+      expect(log.requests).toEqual([runs[0]]);
+      expect(here.opened).toBe(1);
     });
 
     it('reports a bad entry as the whole zip does: the zip is hashed whole when a part fails', async () => {
