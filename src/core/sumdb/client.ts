@@ -27,7 +27,7 @@ import { utf8Decode } from '../internal/webstd.ts';
 import { newVerifier, openNote, verifierList } from './note.ts';
 import type { Verifiers } from './note.ts';
 import { tileHashReader, tilePath } from './tile.ts';
-import type { Tile, TileReader } from './tile.ts';
+import type { Tile, TileReader, TrustedTiles } from './tile.ts';
 import { EMPTY_TREE_HASH, checkTree, hashEqual, hashString, parseRecord, parseTree, proveTree, recordHash, storedHashIndex, treeHash } from './tlog.ts';
 import type { Tree } from './tlog.ts';
 
@@ -156,6 +156,8 @@ export class SumdbClient {
   private readonly records = new Map<string, Promise<VerifiedRecord>>();
   private readonly tiles = new Map<string, Promise<Uint8Array>>();
   private readonly tileSaved = new Set<string>();
+  /** Per tree (object) checked against: the tiles authenticated against it so far (tileHashReader). */
+  private readonly trusted = new WeakMap<Tree, TrustedTiles>();
 
   constructor(
     private readonly ops: ClientOps,
@@ -323,9 +325,18 @@ export class SumdbClient {
     }
   }
 
+  private trustedTiles(tree: Tree): TrustedTiles {
+    let t = this.trusted.get(tree);
+    if (t === undefined) {
+      t = new Map();
+      this.trusted.set(tree, t);
+    }
+    return t;
+  }
+
   /** Proves older is a prefix of newer, or reports the proof of a fork. */
   private async checkTrees(older: Tree, olderNote: Uint8Array, newer: Tree, newerNote: Uint8Array, s: Session): Promise<void> {
-    const thr = tileHashReader(newer, s);
+    const thr = tileHashReader(newer, s, this.trustedTiles(newer));
     let h: Uint8Array;
     try {
       h = await treeHash(older.n, thr);
@@ -359,7 +370,7 @@ export class SumdbClient {
   private async checkRecord(id: number, data: Uint8Array, s: Session): Promise<number> {
     const latest = this.latest;
     if (id < 0 || id >= latest.n) throw new SumdbError(`cannot validate record ${id} in tree of size ${latest.n}`);
-    const [h] = await tileHashReader(latest, s).readHashes([storedHashIndex(0, id)]);
+    const [h] = await tileHashReader(latest, s, this.trustedTiles(latest)).readHashes([storedHashIndex(0, id)]);
     if (h === undefined || !hashEqual(h, await recordHash(data))) {
       throw new SumdbError('cannot authenticate record data in server response');
     }

@@ -10,7 +10,7 @@ import {
   tileParent,
   tilePath,
 } from '../../../src/core/sumdb/tile.ts';
-import type { Tile, TileReader } from '../../../src/core/sumdb/tile.ts';
+import type { Tile, TileReader, TrustedTiles } from '../../../src/core/sumdb/tile.ts';
 import { HASH_SIZE, nodeHash, storedHashIndex, storedHashes, treeHash } from '../../../src/core/sumdb/tlog.ts';
 import type { Hash, HashReader } from '../../../src/core/sumdb/tlog.ts';
 
@@ -135,6 +135,33 @@ describe('tileHashReader', () => {
     await expect(treeHash(21, tileHashReader(tree, short))).rejects.toThrowError(/^TileReader returned bad result slice \(tile\/2\/0\//);
     expect(flip.saved).toEqual([]);
     expect(short.saved).toEqual([]);
+  });
+
+  it('trusts again, for the same tree, only the very bytes it authenticated', async () => {
+    const { hashes, reader: src } = await buildLog(40);
+    const tree = { n: 40, hash: await treeHash(40, src) };
+    const trusted: TrustedTiles = new Map();
+    const ix = Array.from({ length: 40 }, (_, i) => storedHashIndex(0, i));
+    expect(await tileHashReader(tree, reader(src, []), trusted).readHashes(ix)).toEqual(ix.map((i) => hashes[i]));
+    expect([...trusted.keys()].sort()).toContain('tile/2/0/000');
+    // Read again (fresh arrays, the same bytes): the same hashes.
+    const again = reader(src, []);
+    expect(await tileHashReader(tree, again, trusted).readHashes(ix)).toEqual(ix.map((i) => hashes[i]));
+    expect(again.saved.length).toBeGreaterThan(0);
+    // Other bytes at a trusted path, below the root group or in it, are authenticated and refused.
+    for (const bad of [(t: Tile) => t.L === 0 && t.N === 0, (t: Tile) => t.L === 2]) {
+      const tampered = reader(src, [], (t, d) => {
+        if (bad(t)) d[3]! ^= 1;
+        return d;
+      });
+      await expect(tileHashReader(tree, tampered, trusted).readHashes(ix)).rejects.toThrowError('downloaded inconsistent tile');
+      expect(tampered.saved).toEqual([]);
+    }
+    // The work skipped: once every tile is trusted, the root group is not rebuilt against the tree hash
+    // again, which is why a TrustedTiles map belongs to the one tree its tiles were authenticated against.
+    const unsigned = { n: 40, hash: new Uint8Array(HASH_SIZE) };
+    expect(await tileHashReader(unsigned, reader(src, []), trusted).readHashes(ix)).toEqual(ix.map((i) => hashes[i]));
+    await expect(tileHashReader(unsigned, reader(src, []), new Map()).readHashes(ix)).rejects.toThrowError('downloaded inconsistent tile');
   });
 
   it('rejects indexes beyond the tree', async () => {
