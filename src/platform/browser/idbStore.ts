@@ -170,12 +170,13 @@ class IdbEngineStore implements IdbStore {
   /**
    * One readwrite transaction over stores. fn issues requests only (no other
    * awaits); a synchronous throw or a failed request aborts the whole
-   * transaction. Quota failures become StorageFullError(needed).
+   * transaction. Quota failures become StorageFullError(needed), read once
+   * the transaction has failed (a function: what fn found it had to write).
    */
   async #write<S extends Stores[], T>(
     stores: S,
     durability: 'relaxed' | 'strict' | 'default',
-    needed: number,
+    needed: number | (() => number),
     fn: (tx: WriteTx<S>) => Promise<T>,
   ): Promise<T> {
     try {
@@ -204,7 +205,7 @@ class IdbEngineStore implements IdbStore {
     } catch (err) {
       if (!isStorageFull(err)) throw err;
       this.#drop();
-      throw new StorageFullError(needed, await this.#available(), err);
+      throw new StorageFullError(typeof needed === 'number' ? needed : needed(), await this.#available(), err);
     }
   }
 
@@ -334,10 +335,12 @@ class IdbEngineStore implements IdbStore {
       else stored = data instanceof Uint8Array ? data.slice() : new Uint8Array(await data.arrayBuffer());
       entries.push({ put, data: stored });
     }
-    const needed = puts.reduce((n, p) => n + p.record.size, 0);
     const durability = puts.some((p) => p.record.verified) ? 'strict' : 'default';
+    /** The bytes the commit writes: for a file that keeps its download's chunks, only its record's. */
+    let needed = 0;
     const commit = (wide: boolean): Promise<void> =>
-      this.#write<Stores[], void>(wide ? ['files', 'downloads', 'chunks'] : ['files'], durability, needed, async (tx) => {
+      this.#write<Stores[], void>(wide ? ['files', 'downloads', 'chunks'] : ['files'], durability, () => needed, async (tx) => {
+        needed = 0;
         const files = tx.objectStore('files');
         /** Removes the chunks a replaced file kept, where this transaction may. */
         const replacing = async (old: StoredFile | undefined, path: string): Promise<void> => {
@@ -353,16 +356,19 @@ class IdbEngineStore implements IdbStore {
           }
           await replacing(old, path);
           let value: StoredFile = { record: put.record, data };
+          let bytes = put.record.size;
           if (put.fromDownload === true) {
             const kept = data instanceof Blob ? await keepableChunks(tx, put.record) : undefined;
             if (kept !== undefined) {
               value = { record: put.record, chunks: kept };
+              bytes = JSON.stringify(put.record).length;
               await Promise.all([tx.objectStore('chunks').delete(chunkRange(path, kept)), tx.objectStore('downloads').put(KEPT, path)]);
             } else {
               // Copied (data): the download ends here all the same.
               await dropChunks(tx, path);
             }
           }
+          needed += bytes;
           await files.put(value, path);
         }
         for (const path of deletes) {

@@ -129,6 +129,36 @@ describe('IndexedDB store specifics', () => {
       expect(await s.usage()).toBe(bytes.length);
     });
 
+    it('counts only what a commit writes when the disk is full: a kept zip its record, a copy its bytes', async () => {
+      const s = await freshStore({ estimate: async () => ({ usage: 990, quota: 1000 }) });
+      for (const [slices, copied] of [[undefined, false], [{ size: KEPT_CHUNK, sha256: ['a'.repeat(64), 'f'.repeat(64), 'c'.repeat(64)] }, true]] as const) {
+        await s.deleteFile(ZIP);
+        await s.deleteDownload(ZIP);
+        // The chunks commit; the commit of the file is the first put into 'files', and fails.
+        const restore = failNextPut('files', 'QuotaExceededError', 'throw');
+        try {
+          const err = await storeKeptZip(s, ZIP, slices).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(StorageFullError);
+          const needed = (err as StorageFullError).needed;
+          if (copied) {
+            expect(needed).toBe(100_000);
+          } else {
+            expect(needed).toBeGreaterThan(0);
+            expect(needed).toBeLessThan(1000);
+          }
+          expect((err as StorageFullError).available).toBe(10);
+        } finally {
+          restore();
+        }
+        // Nothing was lost: the download still holds every chunk.
+        expect((await s.listChunks(ZIP)).map((c) => c.index)).toEqual([0, 1, 2]);
+        expect(await s.getFile(ZIP)).toBeUndefined();
+      }
+    });
+
     it('drops the kept chunks with the file when a commit replaces or deletes it', async () => {
       const name = `modcarry-test-${++dbCounter}`;
       const s = await freshStore({ name });
