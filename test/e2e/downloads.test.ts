@@ -373,6 +373,72 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     expect(await storedZipSha256(page, f)).toBe(f.zipSha256);
   });
 
+  it('keeps the bytes of a Blob joined from stored chunks whose records the same commit deletes (the store\'s copy path)', async () => {
+    // What idbStore does when a verified zip's chunks do not match its record:
+    // the Blob assembled from the chunk Blobs (read in earlier transactions)
+    // is put as the file while the chunk records are deleted in the same
+    // transaction. Chromium must keep the chunks' bytes for the live handles.
+    const r = await page.evaluate(async () => {
+      const name = 'modcarry-copy-path-test';
+      await new Promise((res) => {
+        const d = indexedDB.deleteDatabase(name);
+        d.onsuccess = d.onerror = () => res(undefined);
+      });
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const o = indexedDB.open(name, 1);
+        o.onupgradeneeded = () => {
+          o.result.createObjectStore('chunks');
+          o.result.createObjectStore('files');
+        };
+        o.onsuccess = () => res(o.result);
+        o.onerror = () => rej(o.error);
+      });
+      const request = <T,>(q: IDBRequest): Promise<T> =>
+        new Promise<T>((res, rej) => {
+          q.onsuccess = () => res(q.result as T);
+          q.onerror = () => rej(q.error);
+        });
+      const done = (tx: IDBTransaction): Promise<void> =>
+        new Promise((res, rej) => {
+          tx.oncomplete = () => res();
+          tx.onerror = tx.onabort = () => rej(tx.error);
+        });
+      const sha = async (b: Blob): Promise<string> => [...new Uint8Array(await crypto.subtle.digest('SHA-256', await b.arrayBuffer()))].map((x) => x.toString(16).padStart(2, '0')).join('');
+      // Three chunks of distinct bytes, 3 MiB in all (over any inline threshold).
+      const parts = [0, 1, 2].map((i) => {
+        const b = new Uint8Array(1 << 20);
+        for (let j = 0; j < b.length; j += 4096) b[j] = (i * 7 + j / 4096) & 0xff;
+        return b;
+      });
+      const want = await sha(new Blob(parts));
+      let tx = db.transaction('chunks', 'readwrite');
+      parts.forEach((p, i) => tx.objectStore('chunks').put(new Blob([p]), i));
+      await done(tx);
+      // Read in a transaction of their own, as the engine assembles a zip.
+      tx = db.transaction('chunks');
+      const chunks = await request<Blob[]>(tx.objectStore('chunks').getAll());
+      await done(tx);
+      const joined = new Blob(chunks);
+      tx = db.transaction(['chunks', 'files'], 'readwrite');
+      tx.objectStore('chunks').delete(IDBKeyRange.lowerBound(0));
+      tx.objectStore('files').put(joined, 'zip');
+      await done(tx);
+      tx = db.transaction(['chunks', 'files']);
+      const [left, file] = await Promise.all([request<number>(tx.objectStore('chunks').count()), request<Blob | undefined>(tx.objectStore('files').get('zip'))]);
+      await done(tx);
+      db.close();
+      const got = file === undefined ? null : await sha(file);
+      await new Promise((res) => {
+        const d = indexedDB.deleteDatabase(name);
+        d.onsuccess = d.onerror = () => res(undefined);
+      });
+      return { left, got, want, size: file?.size ?? 0 };
+    });
+    expect(r.left).toBe(0);
+    expect(r.size).toBe(3 << 20);
+    expect(r.got).toBe(r.want);
+  });
+
   it('saw no uncaught page errors', () => {
     expect(pageErrors).toEqual([]);
   });
