@@ -126,10 +126,9 @@ function bodyStream(body: Blob | (() => ReadableStream<Uint8Array>)): ReadableSt
 /** The piece size blobPieces reads. */
 const PIECE_BYTES = 1 << 20;
 /**
- * How many pieces blobPieces has read or is reading beyond those handed over,
- * unless told: with one, the CLI's export of the bench set waited on the
- * store for about a third of its time; two took about 0.1 s off it, more
- * pieces little more. (checkedSlices keeps to one: see there.)
+ * How many pieces blobPieces has read or is reading beyond those handed over:
+ * with one, the export of the bench set waited on the store for about a
+ * third of its time; two took about 0.1 s off it, more pieces little more.
  */
 const PIECES_AHEAD = 2;
 
@@ -139,23 +138,23 @@ const PIECES_AHEAD = 2;
  * 64 KiB chunks (Node's file-backed Blobs, Chromium's), and every chunk costs
  * a promise hop through each stage of the tar pipeline; 1 MiB pieces cut
  * those hops sixteenfold. pull() runs when the reader asks, and keeps the
- * reads of the next `ahead` pieces going, so the store's reads overlap the
- * check and the writing of the piece handed over: at most ahead + 1 pieces
- * wait.
+ * reads of the next PIECES_AHEAD pieces going, so the store's reads overlap
+ * the check and the writing of the piece handed over: at most
+ * PIECES_AHEAD + 1 pieces wait.
  */
-function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8Array, at: number) => Promise<void>, ahead = PIECES_AHEAD): ReadableStream<Uint8Array> {
+function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8Array, at: number) => Promise<void>): ReadableStream<Uint8Array> {
   const read = (at: number): Promise<Uint8Array> => {
     const reading = readBlobRange(blob, at, Math.min(blob.size, at + pieceBytes));
     reading.catch(() => {}); // observed by the pull that takes it
     return reading;
   };
   let at = 0;
-  /** Reads started beyond at, in order: at most `ahead`. */
-  const pending: Promise<Uint8Array>[] = [];
+  /** Reads started beyond at, in order: at most PIECES_AHEAD. */
+  const ahead: Promise<Uint8Array>[] = [];
   let readTo = 0;
   const fill = (): void => {
-    while (pending.length < ahead && readTo < blob.size) {
-      pending.push(read(readTo));
+    while (ahead.length < PIECES_AHEAD && readTo < blob.size) {
+      ahead.push(read(readTo));
       readTo = Math.min(blob.size, readTo + pieceBytes);
     }
   };
@@ -164,14 +163,14 @@ function blobPieces(blob: Blob, pieceBytes = PIECE_BYTES, check?: (piece: Uint8A
       async pull(controller) {
         if (at >= blob.size) return controller.close();
         fill();
-        const piece = await pending.shift()!;
+        const piece = await ahead.shift()!;
         fill();
         await check?.(piece, at);
         at += piece.length;
         controller.enqueue(piece);
       },
       cancel() {
-        pending.length = 0;
+        ahead.length = 0;
       },
     },
     { highWaterMark: 0 },
@@ -226,20 +225,14 @@ function slicesCover(slices: FileSlices, size: number): boolean {
  * SHA-256 with one one-shot digest (WebCrypto in browsers, far faster than
  * an incremental hash in JS) before it enters the tar. The slices' hashes
  * were recorded with the whole file's, from the same bytes, so every slice
- * matching is the whole file matching. One slice is read ahead, not two: a
- * browser's export only checks and drops these slices (its bundle is a Blob
- * of the stored Blobs), and with two the first export of a 2 GiB bundle
- * peaked at 244-314 MiB of heap and buffers against 160-180 with one (the
- * later rounds alike): the slices were read faster than the worker collected
- * them.
+ * matching is the whole file matching.
  */
 function checkedSlices(path: string, blob: Blob, slices: FileSlices): ReadableStream<Uint8Array> {
-  const check = async (piece: Uint8Array, at: number): Promise<void> => {
+  return blobPieces(blob, slices.size, async (piece, at) => {
     const want = slices.sha256[at / slices.size];
     const got = toHex(await sha256Digest(piece));
     if (got !== want) throw new Error(`${path}: content changed during export (bytes ${at}-${at + piece.length - 1}: SHA-256 ${got}, recorded ${want})`);
-  };
-  return blobPieces(blob, slices.size, check, 1);
+  });
 }
 
 function gzipStream(level: number, mtime: Date): TransformStream<Uint8Array, Uint8Array> {

@@ -190,38 +190,3 @@ export async function repack(tar: Uint8Array, edit: (files: Map<string, Uint8Arr
   const mtime = new Date('2026-01-02T03:04:05Z');
   return packTar([...files].map(([name, data]) => ({ header: { name, size: data.length, type: 'file' as const, mtime, mode: 0o644 }, body: data })));
 }
-
-/** Reads of a Blob's slices: how many are under way now, and the most at once. */
-export interface ReadLog {
-  now: number;
-  most: number;
-  reads: number;
-}
-
-/** A Blob whose slices count their reads, each resolving after a turn of the event loop. */
-export class CountingBlob extends Blob {
-  constructor(
-    parts: BlobPart[],
-    private readonly log: ReadLog,
-  ) {
-    super(parts);
-  }
-
-  override slice(start?: number, end?: number): Blob {
-    const inner = super.slice(start, end);
-    const log = this.log;
-    return Object.assign(inner, {
-      async arrayBuffer(): Promise<ArrayBuffer> {
-        log.reads++;
-        log.now++;
-        log.most = Math.max(log.most, log.now);
-        await new Promise((r) => setTimeout(r, 1));
-        try {
-          return await Blob.prototype.arrayBuffer.call(inner);
-        } finally {
-          log.now--;
-        }
-      },
-    });
-  }
-}

@@ -9,11 +9,46 @@ import { unpackTar } from 'modern-tar';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle } from '../../../src/engine/bundle/exportBundle.ts';
 import type { BundleSourceFile } from '../../../src/engine/bundle/exportBundle.ts';
-import { buildFixture, CountingBlob, exportInput, goModule } from './bundleFixture.ts';
-import type { Fixture, ReadLog } from './bundleFixture.ts';
+import { buildFixture, exportInput, goModule } from './bundleFixture.ts';
+import type { Fixture } from './bundleFixture.ts';
 
 const PIECE = 1 << 20;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Reads of a Blob's slices: how many are under way now, and the most at once. */
+interface ReadLog {
+  now: number;
+  most: number;
+  reads: number;
+}
+
+/** A Blob whose slices count their reads, each resolving after a turn of the event loop. */
+class CountingBlob extends Blob {
+  constructor(
+    parts: BlobPart[],
+    private readonly log: ReadLog,
+  ) {
+    super(parts);
+  }
+
+  override slice(start?: number, end?: number): Blob {
+    const inner = super.slice(start, end);
+    const log = this.log;
+    return Object.assign(inner, {
+      async arrayBuffer(): Promise<ArrayBuffer> {
+        log.reads++;
+        log.now++;
+        log.most = Math.max(log.most, log.now);
+        await new Promise((r) => setTimeout(r, 1));
+        try {
+          return await Blob.prototype.arrayBuffer.call(inner);
+        } finally {
+          log.now--;
+        }
+      },
+    });
+  }
+}
 
 let fx: Fixture;
 let path: string;
