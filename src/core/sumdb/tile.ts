@@ -207,13 +207,6 @@ export async function readTileData(t: Tile, r: HashReader): Promise<Uint8Array> 
  */
 export type TrustedTiles = Map<string, Uint8Array>;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * A HashReader for the tree `tree` that reads tiles through tr and trusts them
  * only after authenticating them against tree.hash (see the file comment).
@@ -284,7 +277,7 @@ export function tileHashReader(tree: Tree, tr: TileReader, trusted?: TrustedTile
 
       const known = (i: number): boolean => {
         const had = trusted?.get(tilePath(tiles[i]!));
-        return had !== undefined && sameBytes(had, data[i]!);
+        return had !== undefined && (had === data[i] || hashEqual(had, data[i]!));
       };
 
       // Authenticate the root group against the signed tree hash.

@@ -282,14 +282,14 @@ class IdbEngineStore implements IdbStore {
     return this.#with(async (db) => {
       const files = db.transaction('files').objectStore('files');
       const stored = await Promise.all(paths.map((path) => files.get(path)));
-      if (!stored.some((f) => f !== undefined && 'chunks' in f)) return stored.map((f) => (f === undefined ? undefined : fileData(f)));
+      if (!stored.some((f) => f !== undefined && 'chunks' in f)) return stored.map(fileData);
       // Kept chunks are read in a transaction of their own, so reads of the
       // files store never wait on chunk writes; a file deleted in between
       // reads as missing.
       const chunks = db.transaction('chunks').objectStore('chunks');
       return Promise.all(
         stored.map(async (f) => {
-          if (f === undefined || !('chunks' in f)) return f === undefined ? undefined : fileData(f);
+          if (f === undefined || !('chunks' in f)) return fileData(f);
           return keptBlob(f.record, f.chunks, await chunks.getAll(chunkRange(f.record.path, 0, f.chunks)));
         }),
       );
@@ -589,8 +589,8 @@ function isWhole(record: FileRecord, n: number, chunks: readonly { record: Chunk
 }
 
 /** A files value's bytes, where they are held in it. */
-function fileData(f: StoredFile): Blob | Uint8Array | undefined {
-  return 'data' in f ? f.data : undefined;
+function fileData(f: StoredFile | undefined): Blob | Uint8Array | undefined {
+  return f !== undefined && 'data' in f ? f.data : undefined;
 }
 
 /**
