@@ -6,6 +6,7 @@
  */
 import type { ChunkRecord, DownloadRecord, EngineStore, FilePut, FileRecord, JobRecordBase, LogEntry, ModuleStateRecordBase } from './ports.ts';
 import { StorageFullError } from './ports.ts';
+import { bytesEqual } from '../core/internal/bytes.ts';
 
 /** Refusal to overwrite a verified file with unverified bytes. */
 export class VerifiedOverwriteError extends Error {
@@ -17,11 +18,6 @@ export class VerifiedOverwriteError extends Error {
 
 function clone<T>(v: T): T {
   return structuredClone(v);
-}
-
-function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 export interface MemoryStoreOptions {

@@ -35,6 +35,7 @@ import type { Clock, EngineStore } from './ports.ts';
 import { sha256Hex } from './rangeDownload.ts';
 import type { SumdbChecker, SumdbCheckResult } from './verifyModule.ts';
 import { sumdbMismatch } from './verifyModule.ts';
+import { bytesEqual } from '../core/internal/bytes.ts';
 
 /** The database's latest verified tree head, for the bundle manifest. */
 export interface SumdbHead {
@@ -109,10 +110,6 @@ async function updateTimeline(store: Pick<EngineStore, 'getMeta' | 'casMeta'>, n
     if (await store.casMeta(key, raw, utf8Encode(JSON.stringify(next)))) return;
   }
   throw new Error(`sumdb timeline of ${name}: too many concurrent updates`);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A checksum-database client whose config, cache and timeline live in an EngineStore. */

@@ -277,7 +277,7 @@ export function tileHashReader(tree: Tree, tr: TileReader, trusted?: TrustedTile
 
       const known = (i: number): boolean => {
         const had = trusted?.get(tilePath(tiles[i]!));
-        return had !== undefined && (had === data[i] || hashEqual(had, data[i]!));
+        return had !== undefined && hashEqual(had, data[i]!);
       };
 
       // Authenticate the root group against the signed tree hash.

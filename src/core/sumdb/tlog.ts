@@ -14,6 +14,7 @@
 import { sha256Sync } from '../internal/sha256.ts';
 import { isValidUtf8, utf8Decode, utf8Encode } from '../internal/webstd.ts';
 import { base64Decode, base64Encode } from './base64.ts';
+import { bytesEqual } from '../internal/bytes.ts';
 
 export const HASH_SIZE = 32;
 
@@ -82,10 +83,9 @@ export function parseHash(s: string): Hash {
   return d;
 }
 
+/** Whether two hashes are the same bytes. */
 export function hashEqual(a: Hash, b: Hash): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return bytesEqual(a, b);
 }
 
 /** The leaf hash of a record: SHA-256(0x00 || data). */

@@ -17,6 +17,7 @@ import type { Tile, TileReader } from '../../core/sumdb/tile.ts';
 import { hashEqual, parseTree, treeHash } from '../../core/sumdb/tlog.ts';
 import type { Tree } from '../../core/sumdb/tlog.ts';
 import { KNOWN_GOSUMDB } from '../../core/sumdb/gosumdb.ts';
+import { bytesEqual } from '../../core/internal/bytes.ts';
 
 export interface SumdbCheck {
   ok: boolean;
@@ -112,7 +113,7 @@ export function offlineSumdbVerifier(opts: OfflineSumdbOptions = {}): SumdbVerif
         readConfig: (file) => Promise.resolve(config.get(file) ?? new Uint8Array(0)),
         writeConfig: (file, old, next) => {
           const cur = config.get(file) ?? new Uint8Array(0);
-          if (cur.length > 0 && !hashEqualBytes(cur, old)) return Promise.reject(new WriteConflictError());
+          if (cur.length > 0 && !bytesEqual(cur, old)) return Promise.reject(new WriteConflictError());
           config.set(file, next);
           return Promise.resolve();
         },
@@ -178,8 +179,4 @@ export function offlineSumdbVerifier(opts: OfflineSumdbOptions = {}): SumdbVerif
       return { modules, key, treeHeads, ...(latest !== undefined && latest.note.length > 0 ? { newest: latest.note } : {}) };
     },
   };
-}
-
-function hashEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

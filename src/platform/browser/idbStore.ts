@@ -60,6 +60,7 @@ import type {
 } from '../../engine/ports.ts';
 import { IDB_MIGRATIONS } from './idbMigrations.ts';
 import type { IdbMigration, KeptChunks, ModcarryDB, StoredFile } from './idbMigrations.ts';
+import { bytesEqual } from '../../core/internal/bytes.ts';
 
 export type { ModcarryDB } from './idbMigrations.ts';
 
@@ -490,7 +491,7 @@ class IdbEngineStore implements IdbStore {
     return this.#write(['meta'], 'strict', value.length, async (tx) => {
       const meta = tx.objectStore('meta');
       const current = await meta.get(key);
-      if (!sameBytes(current, expected)) return false;
+      if (!bytesEqual(current, expected)) return false;
       await meta.put(value.slice(), key);
       return true;
     });
@@ -600,13 +601,6 @@ function fileData(f: StoredFile | undefined): Blob | Uint8Array | undefined {
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Files up to this size are stored inline, as bytes, not as Blob values. */

@@ -45,6 +45,7 @@ import { StorageFullError } from '../../engine/ports.ts';
 import { VerifiedOverwriteError } from '../../engine/memoryStore.ts';
 import { chunkFilesSource } from './chunkFilesSource.ts';
 import type { ChunkFile } from './chunkFilesSource.ts';
+import { bytesEqual } from '../../core/internal/bytes.ts';
 
 /**
  * The version of the on-disk layout; a newer one is refused. 2: module states
@@ -327,11 +328,6 @@ async function dirSize(dir: string): Promise<number> {
     else if (e.isFile()) n += (await stat(p)).size;
   }
   return n;
-}
-
-function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A tiny in-process mutex per key (the state directory lock keeps other processes out). */
