@@ -6,20 +6,19 @@
  * (so IndexedDB starts empty and lives on disk, as it does for a person).
  *
  * Heap sampling: Runtime.getHeapUsage over the DevTools protocol, for the page
- * and for each dedicated worker, attached through Target.setAutoAttach on the
- * page's session and, for the workers a worker starts (the engine's zip
- * hashing workers), on that worker's session (non-flattened: Playwright gives
- * no handle on child sessions, so messages go through
- * Target.sendMessageToTarget, once per level). usedSize is the V8 heap in use; ArrayBuffer
+ * and for each dedicated worker alive at the instant, the workers a worker
+ * starts (the engine's zip hashing workers) included
+ * (test/support/workerTargets.ts). usedSize is the V8 heap in use; ArrayBuffer
  * backing stores (zip chunks) are outside it and are sampled beside it
  * (backingStorageSize); Blob data lives in the browser process, in neither.
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium } from '../../test/support/browser.ts';
 import type { LaunchedChromium } from '../../test/support/browser.ts';
+import { watchWorkers } from '../../test/support/workerTargets.ts';
 import { createServer } from '../../src/server/createServer.ts';
 import type { RunningServer } from '../../src/server/createServer.ts';
 import { REPO } from './paths.ts';
@@ -195,62 +194,9 @@ export interface HeapSampler {
   stop(): Promise<Record<string, HeapSample[]>>;
 }
 
-interface Attached {
-  sessionId: string;
-  targetInfo: { type: string; url: string };
-}
-
 /** Samples the V8 heap of the page and its dedicated workers (see the file comment). */
 export async function sampleHeaps(page: Page, intervalMs = 250): Promise<HeapSampler> {
-  const cdp: CDPSession = await page.context().newCDPSession(page);
-  // Workers by their session path from the page: a worker a worker started
-  // (the engine's zip hashing workers) is reached through its parent's session.
-  const workers = new Map<string, readonly string[]>();
-  const urls = new Set<string>();
-  const waiting = new Map<number, (usage: HeapUsage | undefined) => void>();
-  let nextId = 1;
-  const sendTo = (path: readonly string[], method: string, params: object = {}): number => {
-    const id = nextId++;
-    let message = JSON.stringify({ id, method, params });
-    for (let k = path.length - 1; k >= 1; k--) message = JSON.stringify({ id: nextId++, method: 'Target.sendMessageToTarget', params: { sessionId: path[k], message } });
-    cdp.send('Target.sendMessageToTarget', { sessionId: path[0]!, message }).catch(() => waiting.get(id)?.(undefined));
-    return id;
-  };
-  const attached = (path: readonly string[], info: { type: string; url: string }): void => {
-    if (info.type !== 'worker') return;
-    workers.set(path.join('/'), path);
-    urls.add(info.url);
-    sendTo(path, 'Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  };
-  const received = (path: readonly string[], text: string): void => {
-    const m = JSON.parse(text) as { id?: number; result?: HeapUsage; method?: string; params?: Attached & { message: string } };
-    if (m.method === 'Target.receivedMessageFromTarget' && m.params !== undefined) received([...path, m.params.sessionId], m.params.message);
-    else if (m.method === 'Target.attachedToTarget' && m.params !== undefined) attached([...path, m.params.sessionId], m.params.targetInfo);
-    else if (m.method === 'Target.detachedFromTarget' && m.params !== undefined) workers.delete([...path, m.params.sessionId].join('/'));
-    else if (m.id !== undefined) {
-      waiting.get(m.id)?.(m.result);
-      waiting.delete(m.id);
-    }
-  };
-  cdp.on('Target.attachedToTarget', (e: Attached) => attached([e.sessionId], e.targetInfo));
-  cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
-    workers.delete(e.sessionId);
-  });
-  cdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => received([e.sessionId], e.message));
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  const workerHeap = (path: readonly string[]): Promise<HeapUsage | undefined> =>
-    new Promise((resolve) => {
-      let id = 0;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        resolve(undefined);
-      }, 5_000);
-      id = sendTo(path, 'Runtime.getHeapUsage');
-      waiting.set(id, (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      });
-    });
+  const targets = await watchWorkers(page);
   const samples: Record<string, HeapSample[]> = {};
   let current: HeapSample[] = [];
   let stopped = false;
@@ -258,8 +204,8 @@ export async function sampleHeaps(page: Page, intervalMs = 250): Promise<HeapSam
   const loop = (async () => {
     while (!stopped) {
       try {
-        const p = (await cdp.send('Runtime.getHeapUsage')) as HeapUsage;
-        const ws = await Promise.all([...workers.values()].map(workerHeap));
+        const p = (await targets.cdp.send('Runtime.getHeapUsage')) as HeapUsage;
+        const ws = await Promise.all(targets.live().map((w) => targets.send<HeapUsage>(w, 'Runtime.getHeapUsage')));
         current.push({
           t: performance.now() - t0,
           page: p.usedSize,
@@ -277,11 +223,11 @@ export async function sampleHeaps(page: Page, intervalMs = 250): Promise<HeapSam
     phase(name) {
       current = samples[name] ??= [];
     },
-    workerUrls: () => [...urls],
+    workerUrls: () => [...new Set(targets.seen())],
     async stop() {
       stopped = true;
       await loop;
-      await cdp.detach().catch(() => undefined);
+      await targets.detach();
       return samples;
     },
   };

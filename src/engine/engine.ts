@@ -146,6 +146,7 @@ export function createEngine(ports: EnginePorts, defaults: SettingsInput = {}): 
           return outcome;
         } finally {
           runners.delete(jobId);
+          if (runners.size === 0) ports.zipHasher?.release?.();
         }
       },
       { ifAvailable: true },

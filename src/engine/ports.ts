@@ -286,6 +286,12 @@ export interface ZipHasher {
    * the Blob itself to another thread name the chunks instead.
    */
   hash(data: Blob | Uint8Array, entries?: readonly ZipEntry[], stored?: StoredZip): Promise<ZipHashResult>;
+  /**
+   * Nothing more to hash for now (the engine's last running job has ended):
+   * frees what hashing holds between zips, such as worker threads and their
+   * heaps. Hashing after it works as before.
+   */
+  release?(): void;
 }
 
 /** Where a zip the engine assembled from stored chunks is kept: its download's path and its chunks, in order. */

@@ -11,6 +11,7 @@ import { chromiumAvailability, launchChromium } from '../support/browser.ts';
 import type { LaunchedChromium } from '../support/browser.ts';
 import { startFixtureProxy } from '../support/fixtureProxy.ts';
 import type { FixtureProxy } from '../support/fixtureProxy.ts';
+import { watchWorkers } from '../support/workerTargets.ts';
 import { writeZip } from '../support/zipWriter.ts';
 import { createServer as createAppServer } from '../../src/server/createServer.ts';
 import type { RunningServer } from '../../src/server/createServer.ts';
@@ -260,8 +261,10 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('finishes with identical bytes after the network is cut mid-download and restored', async () => {
+  it('finishes with identical bytes after the network is cut mid-download and restored, then ends its zip hashing workers', async () => {
     const f = fixtures[0]!;
+    const workers = await watchWorkers(page);
+    const zipHashing = (urls: string[]): string[] => urls.filter((u) => /\/zipHash\.worker[^/]*\.js$/.test(u));
     const jobId = await startJob(page, f, goproxy);
     await waitBytes(page, jobId, 4 * CHUNK);
     await browser!.context.setOffline(true);
@@ -288,6 +291,12 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     // The zip was fetched with Range requests resuming after the committed bytes, not from 0 again.
     const zipRequests = proxy.log.requests(`/${f.path}/@v/v1.0.0.zip`);
     expect(zipRequests.some((r) => r.range !== undefined && r.range !== 'bytes=0-')).toBe(true);
+    // The zip was hashed in a worker of the engine's, which the job's end
+    // terminated: an idle worker would keep its last buffers indefinitely.
+    expect(zipHashing(workers.seen()).length).toBeGreaterThan(0);
+    await expect.poll(() => zipHashing(workers.live().map((w) => w.url)), { timeout: 10_000, interval: 100 }).toEqual([]);
+    expect(workers.live().some((w) => /\/engine\.worker[^/]*\.js$/.test(w.url))).toBe(true);
+    await workers.detach();
   });
 
   it('resumes after the page is reloaded mid-download', async () => {

@@ -462,23 +462,28 @@ describe('zips hashed by workers (a ZipHasher, as in the browser)', () => {
         given.push(data instanceof Uint8Array ? 'bytes' : 'blob');
         return inner.hash(data);
       },
+      release: () => {
+        given.push('release');
+        inner.release!();
+      },
     };
     return { zipHasher, given, log };
   }
 
-  it('verifies a chunked zip (a Blob of its chunks) through a worker', async () => {
+  it('verifies a chunked zip (a Blob of its chunks) through a worker, and frees the worker when the job ends', async () => {
     const h = hasher();
     const r = await run({ zipHasher: h.zipHasher });
     await expectVerified(r);
-    expect(h.given).toEqual(['blob']);
+    expect(h.given).toEqual(['blob', 'release']);
     expect(h.log.spawned).toBe(1);
+    expect(h.log.terminated).toBe(1);
   });
 
   it('verifies a zip that arrived whole (its bytes) through a worker', async () => {
     const h = hasher();
     const r = await run({ zipHasher: h.zipHasher, extra: { chunkSize: 1 << 20 } });
     await expectVerified(r);
-    expect(h.given).toEqual(['bytes']);
+    expect(h.given).toEqual(['bytes', 'release']);
   });
 
   it('repairs a flipped byte from the ranges a worker located, re-fetching only the damaged entry\'s chunks', async () => {
@@ -491,7 +496,7 @@ describe('zips hashed by workers (a ZipHasher, as in the browser)', () => {
     for (let c = Math.floor(entryStart / CHUNK); c <= Math.floor(offset / CHUNK); c++) expected.push(`bytes=${c * CHUNK}-${(c + 1) * CHUNK - 1}`);
     expect(zipRequests().map((e) => e.range)).toEqual(expected);
     expect(r.log.some((e) => e.event === 'chunk-refetch' && /checksum error/.test(e.error ?? ''))).toBe(true);
-    expect(h.given).toEqual(['blob', 'blob']);
+    expect(h.given).toEqual(['blob', 'blob', 'release']);
   });
 
   it('fails a hash that differs from go.sum with go\'s SECURITY ERROR', async () => {
@@ -503,7 +508,8 @@ describe('zips hashed by workers (a ZipHasher, as in the browser)', () => {
     expect(m.failure?.kind).toBe('security');
     expect(m.failure?.message).toContain(`verifying ${KEY}: checksum mismatch\n\tdownloaded: ${f.zipHash}\n\tgo.sum:     ${wrong}\n\nSECURITY ERROR`);
     expect(await r.store.getFileRecord(zipFile(MOD_PATH, VERSION))).toBeUndefined();
-    expect(h.given).toEqual(['blob']);
+    expect(h.given).toEqual(['blob', 'release']);
+    expect(h.log.terminated).toBe(h.log.spawned);
   });
 });
 

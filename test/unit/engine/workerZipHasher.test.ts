@@ -73,6 +73,36 @@ describe('workerZipHasher', () => {
     expect(log.spawned).toBe(2);
   });
 
+  it('release terminates idle workers, busy ones once their zip is hashed, and the next zip starts them again', async () => {
+    const log = workerLog();
+    const hasher = workerZipHasher(() => fakeWorker(log), 2);
+    const want = { ok: true, hash: await hashZip(await openZip(bytesSource(good))) };
+    expect(await Promise.all([hasher.hash(good), hasher.hash(good)])).toEqual([want, want]);
+    expect(log.spawned).toBe(2);
+    hasher.release!();
+    expect(log.terminated).toBe(2);
+    hasher.release!(); // nothing left to terminate
+    expect(log.terminated).toBe(2);
+
+    // Released while one worker is busy: it hashes its zip, then stops.
+    const pending = hasher.hash(good);
+    expect(log.spawned).toBe(3);
+    hasher.release!();
+    expect(log.terminated).toBe(2);
+    expect(await pending).toEqual(want);
+    expect(log.terminated).toBe(3);
+
+    // A zip asked for after release cancels it: both workers stay until the next release.
+    const again = hasher.hash(good);
+    hasher.release!();
+    expect(await hasher.hash(good)).toEqual(want);
+    expect(await again).toEqual(want);
+    expect(log.spawned).toBe(5);
+    expect(log.terminated).toBe(3);
+    hasher.release!();
+    expect(log.terminated).toBe(5);
+  });
+
   it('hashes on this thread where no worker can start', async () => {
     const hasher = workerZipHasher(() => {
       throw new Error('no workers here');
