@@ -258,7 +258,21 @@ export function workerZipHasher<W>(
     }
     const id = nextId++;
     inFlight.set(w, { id, task });
-    w.postMessage({ id, data: task.wire, ...(task.part !== undefined ? { part: task.part } : {}) });
+    w.postMessage({ id, data: posted(task.wire), ...(task.part !== undefined ? { part: task.part } : {}) });
+  };
+
+  /**
+   * Bytes as they cross to a worker: a clone of a view copies its whole
+   * ArrayBuffer, so a view of part of a larger one crosses as a copy of just
+   * its bytes, made once for every part of its zip (and never when this
+   * thread's slot takes the zip).
+   */
+  const trimmed = new WeakMap<Uint8Array, Uint8Array>();
+  const posted = (wire: W): W => {
+    if (!(wire instanceof Uint8Array) || (wire.byteOffset === 0 && wire.byteLength === wire.buffer.byteLength)) return wire;
+    let own = trimmed.get(wire);
+    if (own === undefined) trimmed.set(wire, (own = wire.slice()));
+    return own as W;
   };
 
   const pump = (): void => {

@@ -55,14 +55,14 @@ export function zipHashThreadFile(from: string = import.meta.url): string | unde
 }
 
 /**
- * The wire form of a zip: bytes as they are (a view of part of a larger
- * buffer is copied out, since a clone copies the whole buffer), a Blob as the
+ * The wire form of a zip: bytes as they are (workerZipHasher copies a view
+ * of part of a larger buffer out only if it goes to a thread), a Blob as the
  * chunk files stored names when they add up to it; any other Blob stays on
  * the main thread (undefined).
  */
 export function nodeZipWire(chunkFiles: (path: string, chunks: readonly ChunkRecord[]) => ChunkFile[]): (data: ZipData, stored: StoredZip | undefined) => NodeZipWire | undefined {
   return (data, stored) => {
-    if (data instanceof Uint8Array) return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    if (data instanceof Uint8Array) return data;
     if (stored === undefined) return undefined;
     let size = 0;
     for (const c of stored.chunks) size += c.length;

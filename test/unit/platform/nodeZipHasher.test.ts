@@ -38,14 +38,10 @@ function storeChunks(size: number): { chunks: ChunkRecord[]; fileOf: (path: stri
 describe('nodeZipWire', () => {
   const wire = nodeZipWire((path, chunks) => chunks.map((c) => ({ file: `/state/${path}/${c.index}`, size: c.length })));
 
-  it('sends bytes as they are, copying out a view of part of a larger buffer', () => {
+  it('sends bytes as they are, a view of part of a larger buffer too (copied only on the way to a thread)', () => {
     expect(wire(zip, undefined)).toBe(zip);
-    const big = new Uint8Array(100);
-    const view = big.subarray(10, 20);
-    const sent = wire(view, undefined) as Uint8Array;
-    expect(sent).not.toBe(view);
-    expect(sent.buffer.byteLength).toBe(10);
-    expect([...sent]).toEqual([...view]);
+    const view = new Uint8Array(100).subarray(10, 20);
+    expect(wire(view, undefined)).toBe(view);
   });
 
   it('names the chunk files of a Blob assembled from stored chunks, in order, with their sizes', () => {
