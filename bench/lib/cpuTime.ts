@@ -11,8 +11,8 @@
  * snapshots still counts, through its parent.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chromiumBrowserPid } from '../../test/support/browser.ts';
 
 /** One process as /proc/<pid>/stat describes it. */
 export interface ProcStat {
@@ -87,22 +87,6 @@ export function commandLine(pid: number): string {
   return (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ').trim();
 }
 
-/** The pids of the direct children of parent whose command line passes match. */
-export function childrenMatching(parent: number, match: (cmdline: string, exe: string) => boolean): number[] {
-  const out: number[] = [];
-  for (const p of processes().values()) {
-    if (p.ppid !== parent) continue;
-    let exe: string;
-    try {
-      exe = basename(readlinkSync(`/proc/${p.pid}/exe`));
-    } catch {
-      continue;
-    }
-    if (match(commandLine(p.pid), exe)) out.push(p.pid);
-  }
-  return out;
-}
-
 /** CPU seconds of a process tree at one instant, summed by the label each process gets. */
 export type CpuByLabel = Map<string, number>;
 
@@ -161,7 +145,7 @@ export function chromiumRole(cmdline: string): string {
  * role has used since, or undefined without /proc or the browser process.
  */
 export function chromiumCpu(profile: string): { delta(): CpuByLabel | undefined } {
-  const [browser] = childrenMatching(process.pid, (cmd, exe) => /chrom/i.test(exe) && cmd.includes(`--user-data-dir=${profile}`));
+  const browser = chromiumBrowserPid(profile);
   if (browser === undefined) return { delta: () => undefined };
   const labels = new Map<number, string>();
   const role = (pid: number): string => chromiumRole(commandLine(pid));

@@ -2,12 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startForwarder } from '../support/forwarder.ts';
 import type { Forwarder } from '../support/forwarder.ts';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 import type { Page } from 'playwright-core';
-import { chromiumAvailability, launchChromium } from '../support/browser.ts';
+import { chromiumAvailability, chromiumBrowserPid, launchChromium } from '../support/browser.ts';
 import type { LaunchedChromium } from '../support/browser.ts';
 import { startFixtureProxy } from '../support/fixtureProxy.ts';
 import type { FixtureProxy } from '../support/fixtureProxy.ts';
@@ -92,21 +92,6 @@ function startFront(app: RunningServer, proxy: FixtureProxy): Promise<Forwarder>
     const target = new URL(toProxy ? url.slice('/goproxy'.length) : url, toProxy ? proxy.url : app.url);
     return { target, headers: { ...headers, host: target.host } };
   });
-}
-
-/** The pid of the Chromium browser process running on profile (the one without --type=). */
-function browserPid(profile: string): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let args: string[];
-    try {
-      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return Number(name);
-  }
-  return undefined;
 }
 
 type Hooked = { modcarry?: EngineBridge };
@@ -318,7 +303,7 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     const f = fixtures[2]!;
     const jobId = await startJob(page, f, goproxy);
     const before = await waitBytes(page, jobId, 4 * CHUNK);
-    const main = browserPid(profile);
+    const main = chromiumBrowserPid(profile);
     expect(main).toBeDefined();
     process.kill(main!, 'SIGKILL');
     await browser!.close().catch(() => undefined);

@@ -3,7 +3,7 @@
  * playwright-core (which never downloads browsers), and the built app served
  * by our own server on loopback.
  */
-import { existsSync, accessSync, constants } from 'node:fs';
+import { existsSync, accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -93,4 +93,25 @@ export async function serveApp(root: string = BUILT_APP): Promise<RunningServer>
     throw new Error(`modcarry e2e: no built app in ${root}; run \`npm run build\` first`);
   }
   return createServer({ root, port: 0, host: '127.0.0.1' });
+}
+
+/** The pid of the Chromium browser process running on profile (the one of its processes without --type=), from /proc. */
+export function chromiumBrowserPid(profile: string): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return Number(name);
+  }
+  return undefined;
 }
