@@ -11,8 +11,9 @@
  * snapshots still counts, through its parent.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chromiumBrowserPid } from '../../test/support/browser.ts';
+import { procPids } from '../../test/support/procPids.ts';
 
 /** One process as /proc/<pid>/stat describes it. */
 export interface ProcStat {
@@ -67,15 +68,8 @@ export function hasProcCpu(): boolean {
 /** Every process now running, by pid. */
 function processes(): Map<number, ProcStat> {
   const all = new Map<number, ProcStat>();
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return all;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = read(`/proc/${name}/stat`);
+  for (const pid of procPids()) {
+    const s = read(`/proc/${pid}/stat`);
     const p = s === undefined ? undefined : parseStat(s);
     if (p !== undefined) all.set(p.pid, p);
   }

@@ -3,12 +3,13 @@
  * playwright-core (which never downloads browsers), and the built app served
  * by our own server on loopback.
  */
-import { existsSync, accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createServer } from '../../src/server/createServer.ts';
 import type { RunningServer } from '../../src/server/createServer.ts';
+import { procPids } from './procPids.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -97,21 +98,14 @@ export async function serveApp(root: string = BUILT_APP): Promise<RunningServer>
 
 /** The pid of the Chromium browser process running on profile (the one of its processes without --type=), from /proc. */
 export function chromiumBrowserPid(profile: string): number | undefined {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const pid of procPids()) {
     let args: string[];
     try {
-      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     } catch {
       continue;
     }
-    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return Number(name);
+    if (args.includes(`--user-data-dir=${profile}`) && !args.some((a) => a.startsWith('--type='))) return pid;
   }
   return undefined;
 }
