@@ -433,6 +433,40 @@ describe.skipIf(!chromium.ok)('durable downloads in Chromium', () => {
     expect(r.got).toBe(r.want);
   });
 
+  it('gives each piece a DecompressionStream or a Blob read hands out memory of its own, which transfer(0) frees (what freeBuffer relies on)', async () => {
+    // The zip reader frees those pieces as soon as it has copied or hashed
+    // them (src/core/internal/webstd.ts freeBuffer): that is safe only if no
+    // piece shares its ArrayBuffer with another or with the stream.
+    const r = await page.evaluate(async () => {
+      const text = new TextEncoder().encode('package m\n\nfunc F() int { return 42 }\n'.repeat(20_000));
+      const compressed = new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+      const ds = new DecompressionStream('deflate-raw');
+      const writer = ds.writable.getWriter();
+      void writer.write(compressed).then(() => writer.close());
+      const reader = ds.readable.getReader();
+      const buffers = new Set<ArrayBuffer>();
+      let pieces = 0;
+      let own = 0;
+      let out = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        pieces++;
+        if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !buffers.has(value.buffer as ArrayBuffer)) own++;
+        buffers.add(value.buffer as ArrayBuffer);
+        out += value.length;
+        (value.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(0);
+        if (value.buffer.byteLength !== 0 || value.length !== 0) return { error: 'transfer(0) left the piece readable' };
+      }
+      const blob = new Blob([text]);
+      const a = await blob.slice(0, 300_000).arrayBuffer();
+      const b = await blob.slice(0, 300_000).arrayBuffer();
+      return { pieces, own, out, want: text.length, blobDistinct: a !== b && a.byteLength === 300_000 };
+    });
+    expect(r).toEqual({ pieces: r.pieces, own: r.pieces, out: r.want, want: r.want, blobDistinct: true });
+    expect(r.pieces).toBeGreaterThan(1);
+  });
+
   it('saw no uncaught page errors', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -234,3 +234,17 @@ export function nativeSha256Sync(data: Uint8Array): Uint8Array | undefined {
   const d = h.digest();
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
+
+/**
+ * Frees the memory of an ArrayBuffer that nothing will read again, at once
+ * where the runtime can (ArrayBuffer.prototype.transfer detaches it, and a
+ * detached buffer's memory is released when nothing else shares it), instead
+ * of leaving it to the garbage collector: a worker that reads a large zip in
+ * fresh buffers otherwise holds a hundred MiB of them until it collects.
+ * The buffer and every view of it read as empty afterwards. Elsewhere (Node
+ * 20) it does nothing.
+ */
+export function freeBuffer(buffer: ArrayBufferLike): void {
+  const transfer = (buffer as { transfer?: (length: number) => ArrayBuffer }).transfer;
+  if (typeof transfer === 'function' && !(typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) transfer.call(buffer, 0);
+}

@@ -18,7 +18,7 @@
  * so a deflate bomb is stopped after at most one output chunk past the limit.
  */
 import { ZStream, Z_FINISH, Z_NO_FLUSH, Z_BUF_ERROR, Z_OK, Z_STREAM_END, zlibInflate, zlibInflateInit2, zlibInflateReset } from 'pako';
-import { hasNativeInflateRawSync, nativeInflateRaw, nativeInflateRawSync } from '../internal/webstd.ts';
+import { freeBuffer, hasNativeInflateRawSync, nativeInflateRaw, nativeInflateRawSync } from '../internal/webstd.ts';
 import type { ByteStream } from '../internal/webstd.ts';
 import { ZipFormatError } from './errors.ts';
 
@@ -293,6 +293,10 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
   // Decoded straight into one buffer of declared + 1 bytes: filling it means too much.
   const n0 = wholeRoom(data, declared);
   const out = room?.(n0) ?? new Uint8Array(n0);
+  // A browser's stream hands out each piece in memory of its own, read once:
+  // freed as soon as it is copied (see freeBuffer). Not in Node, whose pieces
+  // may share memory with the decoder's.
+  const free = !hasNativeInflateRawSync();
   let n = 0;
   try {
     for (;;) {
@@ -300,6 +304,7 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
       if (r.done) break;
       const take = Math.min(r.value.length, out.length - n);
       out.set(take === r.value.length ? r.value : r.value.subarray(0, take), n);
+      if (free && r.value.byteOffset === 0 && r.value.byteLength === r.value.buffer.byteLength) freeBuffer(r.value.buffer);
       n += take;
       if (n === out.length) {
         // More than declared: the caller reports it; stop decoding now.

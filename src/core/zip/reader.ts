@@ -360,8 +360,12 @@ export async function openZip(source: RandomAccessSource): Promise<ZipReader> {
       try {
         const out = new BoundedBuffer(entry.uncompressedSize, lend);
         await consumeEntry(source, entry, opts ?? {}, out);
-        // The digest takes its copy of the bytes (or hashes them) during the call.
-        return await sha256Digest(out.bytes());
+        // The digest takes its copy of the bytes (or hashes them) during the
+        // call, so stored data read whole (adopted by out) is done with then.
+        const bytes = out.bytes();
+        const digest = sha256Digest(bytes);
+        source.done?.(bytes);
+        return await digest;
       } finally {
         if (borrow) scratchBusy = false;
       }
@@ -535,6 +539,9 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     const recorded = entry.crc32 !== 0 || (entry.flags & 0x8) !== 0;
     const room = out instanceof BoundedBuffer ? (n: number) => out.room(n) : undefined;
     const { bytes: inflated, crcChecked } = await inflateWholeAsync(compressed, declared, recorded ? entry.crc32 : undefined, room);
+    // Decoded into other memory: the compressed bytes (and their header) are read no more.
+    src.done?.(compressed);
+    src.done?.(lh);
     if (inflated.length > declared) throw new ZipFormatError('format');
     if (out instanceof BoundedBuffer) out.adopt(inflated);
     else out.append(inflated);

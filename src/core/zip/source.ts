@@ -5,6 +5,7 @@
  * archive, the central directory and one entry at a time, so a 500 MiB module
  * zip never has to be in memory whole.
  */
+import { freeBuffer } from '../internal/webstd.ts';
 
 /**
  * A fixed-size byte range source. read returns exactly `length` bytes starting
@@ -14,6 +15,12 @@
 export interface RandomAccessSource {
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Says that bytes, from read, will not be read again, nor any view of their
+   * memory: a source that gave them memory of their own frees it now (see
+   * freeBuffer); other bytes are left alone. Optional, for large reads.
+   */
+  done?(bytes: Uint8Array): void;
 }
 
 /** The structural subset of a Blob that blobSource needs. */
@@ -46,7 +53,7 @@ export function bytesSource(data: Uint8Array): RandomAccessSource {
 
 /** A source over a Blob (or File); each read slices and reads only that range. */
 export function blobSource(blob: BlobLike): RandomAccessSource {
-  return readAheadSource(blob.size, async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()));
+  return readAheadSource(blob.size, async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()), WINDOW, freeBuffer);
 }
 
 /**
@@ -56,11 +63,20 @@ export function blobSource(blob: BlobLike): RandomAccessSource {
  * thousands of small pieces in nearly ascending order (a header, then an
  * entry's data, per file); so reads of at most windowBytes / 4 bytes are
  * served from one read-ahead window of windowBytes (WINDOW unless given),
- * which bounds the extra memory.
+ * which bounds the extra memory. Given free (where readRaw gives fresh
+ * memory each time: freeBuffer), a larger read handed out as it came has its
+ * memory freed on done(); the window, whose views many reads share, never.
  */
-export function readAheadSource(size: number, readRaw: (offset: number, length: number) => Promise<Uint8Array>, windowBytes: number = WINDOW): RandomAccessSource {
+export function readAheadSource(
+  size: number,
+  readRaw: (offset: number, length: number) => Promise<Uint8Array>,
+  windowBytes: number = WINDOW,
+  free?: (buffer: ArrayBufferLike) => void,
+): RandomAccessSource {
   let windowStart = 0;
   let held: Uint8Array | undefined;
+  /** The memory of reads handed out whole and not yet done with. */
+  const handedOut = new WeakSet<ArrayBufferLike>();
   const readExact = async (offset: number, length: number): Promise<Uint8Array> => {
     const bytes = await readRaw(offset, length);
     if (bytes.length !== length) throw new RangeError(`read returned ${bytes.length} bytes at offset ${offset}, want ${length}`);
@@ -73,10 +89,17 @@ export function readAheadSource(size: number, readRaw: (offset: number, length: 
       if (held !== undefined && offset >= windowStart && offset + length <= windowStart + held.length) {
         return held.subarray(offset - windowStart, offset - windowStart + length);
       }
-      if (length > windowBytes / 4) return readExact(offset, length);
+      if (length > windowBytes / 4) {
+        const bytes = await readExact(offset, length);
+        if (free !== undefined) handedOut.add(bytes.buffer);
+        return bytes;
+      }
       held = await readExact(offset, Math.min(windowBytes, size - offset));
       windowStart = offset;
       return held.subarray(0, length);
+    },
+    done(bytes: Uint8Array): void {
+      if (handedOut.delete(bytes.buffer)) free?.(bytes.buffer);
     },
   };
 }

@@ -91,6 +91,27 @@ describe('read-ahead of blobSource and fileSource', () => {
     expect(raw).toEqual([[0, 8192], [8000, 8192], [16000, 8192], [30_000, 2049], [40_000, 8192]]);
   });
 
+  it('frees, on done(), the memory of a read it handed out as it came, and never its window', async () => {
+    const data = new Uint8Array(64 << 10).map((_, i) => (i * 5) & 0xff);
+    const freed: ArrayBufferLike[] = [];
+    const src = readAheadSource(data.length, (offset, length) => Promise.resolve(data.slice(offset, offset + length)), 8192, (b) => freed.push(b));
+    const big = await src.read(20_000, 4000);
+    const small = await src.read(100, 500);
+    src.done!(small); // a view of the window, which later reads share
+    expect(freed).toEqual([]);
+    src.done!(big.subarray(10, 20)); // a view of the read's own memory stands for all of it
+    expect(freed).toHaveLength(1);
+    expect(freed[0]).toBe(big.buffer);
+    src.done!(big); // once only
+    src.done!(new Uint8Array(4000)); // not the source's
+    expect(freed).toHaveLength(1);
+    // Without free, done() frees nothing.
+    const plain = readAheadSource(data.length, (offset, length) => Promise.resolve(data.slice(offset, offset + length)), 8192);
+    const read = await plain.read(20_000, 4000);
+    plain.done?.(read);
+    expect(Buffer.from(read).equals(Buffer.from(data.subarray(20_000, 24_000)))).toBe(true);
+  });
+
   it.each(['blobSource', 'fileSource'])('%s answers every read with the right bytes across and outside its window', async (kind) => {
     const data = new Uint8Array(9 << 20);
     for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >>> 11)) & 0xff;
