@@ -528,7 +528,11 @@ async function consumeEntry(src: RandomAccessSource, entry: ZipEntry, opts: Read
     out.adopt(data);
   } else if (entry.method === 0) {
     try {
-      for await (const chunk of chunks(src, dataStart, dataEnd)()) sink(chunk);
+      // The sink copies or hashes each piece at once: done with it after.
+      for await (const chunk of chunks(src, dataStart, dataEnd)()) {
+        sink(chunk);
+        src.done?.(chunk);
+      }
     } catch (err) {
       throw err instanceof InflateAbort ? err.reason : err;
     }

@@ -13,7 +13,7 @@
  * Small reads are served from readAheadSource's window.
  */
 import { open } from 'node:fs/promises';
-import { readAheadSource } from '../../core/zip/source.ts';
+import { readAheadSource, readMemory } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
 import { readFullyAt } from './fileSource.ts';
 
@@ -42,8 +42,9 @@ export function chunkFilesSource(files: readonly ChunkFile[]): RandomAccessSourc
     starts.push(size);
     size += f.size;
   }
+  const memory = readMemory();
   return readAheadSource(size, async (offset, length) => {
-    const out = new Uint8Array(length);
+    const out = memory.take(length);
     let i = 0;
     while (i + 1 < files.length && starts[i + 1]! <= offset) i++;
     for (let done = 0; done < length; i++) {
@@ -53,7 +54,7 @@ export function chunkFilesSource(files: readonly ChunkFile[]): RandomAccessSourc
       done += n;
     }
     return out;
-  }, CHUNK_FILES_WINDOW);
+  }, CHUNK_FILES_WINDOW, memory.give);
 }
 
 /**

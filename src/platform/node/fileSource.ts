@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { readAheadSource } from '../../core/zip/source.ts';
+import { readAheadSource, readMemory } from '../../core/zip/source.ts';
 import type { RandomAccessSource } from '../../core/zip/source.ts';
 
 /** Opens path for reading; close() releases the file handle. */
@@ -19,12 +19,18 @@ export async function fileSource(path: string): Promise<RandomAccessSource & { c
     await handle.close();
     throw err;
   }
-  const source = readAheadSource(size, async (offset, length) => {
-    const buf = new Uint8Array(length);
-    const got = await readFullyAt(handle, buf, 0, length, offset);
-    if (got < length) throw new RangeError(`${path}: file shrank while reading (offset ${offset + got}, size ${size})`);
-    return buf;
-  });
+  const memory = readMemory();
+  const source = readAheadSource(
+    size,
+    async (offset, length) => {
+      const buf = memory.take(length);
+      const got = await readFullyAt(handle, buf, 0, length, offset);
+      if (got < length) throw new RangeError(`${path}: file shrank while reading (offset ${offset + got}, size ${size})`);
+      return buf;
+    },
+    undefined,
+    memory.give,
+  );
   return { ...source, close: () => handle.close() };
 }
 

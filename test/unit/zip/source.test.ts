@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../../../src/platform/node/fileSource.ts';
 import { hashZip } from '../../../src/core/dirhash/hash.ts';
 import { openZip } from '../../../src/core/zip/reader.ts';
-import { blobSource, bytesSource, readAheadSource } from '../../../src/core/zip/source.ts';
+import { blobSource, bytesSource, readAheadSource, readMemory } from '../../../src/core/zip/source.ts';
 import type { RandomAccessSource } from '../../../src/core/zip/source.ts';
 import { writeZip } from '../../support/zipWriter.ts';
 
@@ -110,6 +110,24 @@ describe('read-ahead of blobSource and fileSource', () => {
     const read = await plain.read(20_000, 4000);
     plain.done?.(read);
     expect(Buffer.from(read).equals(Buffer.from(data.subarray(20_000, 24_000)))).toBe(true);
+  });
+
+  it('readMemory: a read takes the memory given back last when it fits, else new memory', () => {
+    const m = readMemory();
+    const a = m.take(100);
+    expect(a.length).toBe(100);
+    expect(m.take(100).buffer).not.toBe(a.buffer);
+    m.give(a.buffer);
+    const b = m.take(60);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(60);
+    expect(m.take(60).buffer).not.toBe(a.buffer); // taken: not handed out twice
+    m.give(a.buffer);
+    expect(m.take(101).buffer).not.toBe(a.buffer); // too small
+    const big = new ArrayBuffer(500);
+    m.give(big);
+    m.give(new ArrayBuffer(10)); // the larger stays
+    expect(m.take(400).buffer).toBe(big);
   });
 
   it.each(['blobSource', 'fileSource'])('%s answers every read with the right bytes across and outside its window', async (kind) => {
