@@ -26,6 +26,7 @@ import { openZip } from '../core/zip/reader.ts';
 import type { ZipEntry, ZipReader } from '../core/zip/reader.ts';
 import { blobSource, bytesSource } from '../core/zip/source.ts';
 import { fromWireError, toWireError } from './wireError.ts';
+import { spansBuffer } from '../core/internal/bytes.ts';
 import type { WireError } from './wireError.ts';
 
 /** A zip as the engine holds it: its stored chunks as one Blob, or bytes that arrived whole. */
@@ -269,7 +270,7 @@ export function workerZipHasher<W>(
    */
   const trimmed = new WeakMap<Uint8Array, Uint8Array>();
   const posted = (wire: W): W => {
-    if (!(wire instanceof Uint8Array) || (wire.byteOffset === 0 && wire.byteLength === wire.buffer.byteLength)) return wire;
+    if (!(wire instanceof Uint8Array) || spansBuffer(wire)) return wire;
     let own = trimmed.get(wire);
     if (own === undefined) trimmed.set(wire, (own = wire.slice()));
     return own as W;

@@ -20,6 +20,7 @@
 import { ZStream, Z_FINISH, Z_NO_FLUSH, Z_BUF_ERROR, Z_OK, Z_STREAM_END, zlibInflate, zlibInflateInit2, zlibInflateReset } from 'pako';
 import { freeBuffer, hasNativeInflateRawSync, nativeInflateRaw, nativeInflateRawSync } from '../internal/webstd.ts';
 import type { ByteStream } from '../internal/webstd.ts';
+import { spansBuffer } from '../internal/bytes.ts';
 import { ZipFormatError } from './errors.ts';
 
 /** Input slice per JS decoder step: every step has a fixed cost, so not too small. */
@@ -304,7 +305,7 @@ export async function inflateWholeStream(data: Uint8Array, declared: number, crc
       if (r.done) break;
       const take = Math.min(r.value.length, out.length - n);
       out.set(take === r.value.length ? r.value : r.value.subarray(0, take), n);
-      if (free && r.value.byteOffset === 0 && r.value.byteLength === r.value.buffer.byteLength) freeBuffer(r.value.buffer);
+      if (free && spansBuffer(r.value)) freeBuffer(r.value.buffer);
       n += take;
       if (n === out.length) {
         // More than declared: the caller reports it; stop decoding now.

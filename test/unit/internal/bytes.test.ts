@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesEqual } from '../../../src/core/internal/bytes.ts';
+import { bytesEqual, spansBuffer } from '../../../src/core/internal/bytes.ts';
 
 describe('bytesEqual', () => {
   it('compares contents, not identity or views', () => {
@@ -17,5 +17,14 @@ describe('bytesEqual', () => {
     expect(bytesEqual(undefined, undefined)).toBe(true);
     expect(bytesEqual(undefined, new Uint8Array(0))).toBe(false);
     expect(bytesEqual(new Uint8Array(0), undefined)).toBe(false);
+  });
+
+  it('spansBuffer: only a view of the whole buffer', () => {
+    const b = new Uint8Array(8);
+    expect(spansBuffer(b)).toBe(true);
+    expect(spansBuffer(b.subarray(0, 8))).toBe(true);
+    expect(spansBuffer(b.subarray(0, 7))).toBe(false);
+    expect(spansBuffer(b.subarray(1))).toBe(false);
+    expect(spansBuffer(new Uint8Array(0))).toBe(true);
   });
 });
